@@ -1,0 +1,80 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import GroupNPI, MedicarePTAN, Organization, Role
+from .validators import STATE_CHOICES, format_tin, normalize_tin, validate_tin
+
+
+class OrganizationForm(forms.ModelForm):
+    billing_states = forms.MultipleChoiceField(
+        choices=STATE_CHOICES, required=False, widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (Cmd on a Mac) to choose several.",
+    )
+    tin = forms.CharField(label="TIN (EIN)", max_length=12, help_text="9 digits, e.g. 12-3456789.")
+
+    class Meta:
+        model = Organization
+        fields = ["legal_name", "tin", "billing_states", "practice_state", "practice_county"]
+        widgets = {"practice_state": forms.Select(choices=[("", "—")] + STATE_CHOICES)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["tin"] = format_tin(self.instance.tin)
+
+    def clean_tin(self):
+        value = self.cleaned_data["tin"]
+        validate_tin(value)
+        return normalize_tin(value)
+
+
+class _OrganizationChildForm(forms.ModelForm):
+    """A form for a row that belongs to one organization, unique within it by `unique_field`."""
+
+    unique_field = ""
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.instance.organization = organization
+
+    def clean(self):
+        cleaned = super().clean()
+        value = cleaned.get(self.unique_field)
+        model = self._meta.model
+        if value and model.objects.filter(organization=self.organization, **{self.unique_field: value}).exists():
+            self.add_error(self.unique_field, "This organization already has this number.")
+        return cleaned
+
+
+class GroupNPIForm(_OrganizationChildForm):
+    unique_field = "npi"
+
+    class Meta:
+        model = GroupNPI
+        fields = ["npi", "label"]
+
+
+class MedicarePTANForm(_OrganizationChildForm):
+    unique_field = "ptan"
+
+    class Meta:
+        model = MedicarePTAN
+        fields = ["ptan", "state", "npi"]
+        widgets = {"state": forms.Select(choices=STATE_CHOICES)}
+
+    def clean_ptan(self):
+        return self.cleaned_data["ptan"].strip().upper()
+
+
+class GrantRoleForm(forms.Form):
+    email = forms.EmailField(label="E-mail address of the PortalGov login")
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError("No PortalGov login has this e-mail address.")
+        self.user = user
+        return email

@@ -1,0 +1,192 @@
+"""Logins, organizations (the tenant) and the app roles that join them."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from .validators import (
+    US_STATES,
+    format_tin,
+    normalize_tin,
+    validate_npi,
+    validate_ptan,
+    validate_state_code,
+    validate_tin,
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A PortalGov login. People sign in with their e-mail address."""
+
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "platform operator",
+        default=False,
+        help_text="May use the Django admin for fix-ups and change job schedules.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+    last_organization = models.ForeignKey(
+        "Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Organization(models.Model):
+    """A medical practice: the tenant. Nobody sees another organization's data without a grant."""
+
+    legal_name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True, help_text="Short name used in addresses, e.g. cascade-family.")
+    tin = models.CharField("TIN (EIN)", max_length=10, validators=[validate_tin])
+    billing_states = models.JSONField(
+        default=list, blank=True, help_text="Two-letter codes of the states the practice bills in."
+    )
+    practice_state = models.CharField(
+        max_length=2, blank=True, validators=[validate_state_code],
+        help_text="State of the practice's main location (Medicare A/B follows provider location).",
+    )
+    practice_county = models.CharField(
+        max_length=100, blank=True,
+        help_text="County or independent city: needed in Virginia, where Part B splits by county.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        permissions = [
+            ("manage_organization", "Edit the organization's profile and identifiers"),
+            ("manage_members", "Grant and remove app roles"),
+            ("manage_directory", "Edit contracts, portal enrollments and custom portals"),
+            ("view_staff", "Read the staff roster"),
+            ("manage_staff", "Edit the staff roster"),
+            ("view_portal_accounts", "Read every portal account"),
+            ("manage_portal_accounts", "Provision, change and deactivate portal accounts"),
+            ("run_access_reviews", "Run quarterly access reviews"),
+            ("view_audit_log", "Read the audit log"),
+            ("export_audit_log", "Export the audit log and evidence"),
+            ("view_findings", "Read findings"),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        self.tin = normalize_tin(self.tin)
+        bad = [s for s in self.billing_states or [] if str(s).upper() not in US_STATES]
+        if bad:
+            raise ValidationError(
+                {"billing_states": f"Not a US state, DC or territory code: {', '.join(map(str, bad))}."}
+            )
+        self.billing_states = sorted({str(s).upper() for s in self.billing_states or []})
+
+    @property
+    def tin_display(self) -> str:
+        return format_tin(self.tin)
+
+
+class GroupNPI(models.Model):
+    """A type 2 (organization) NPI of the practice."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="group_npis")
+    npi = models.CharField("NPI", max_length=10, validators=[validate_npi])
+    label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "group NPI"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "npi"], name="uniq_group_npi_per_org")
+        ]
+
+    def __str__(self):
+        return self.npi
+
+
+class MedicarePTAN(models.Model):
+    """A Provider Transaction Access Number the MAC assigned to the practice."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="ptans")
+    ptan = models.CharField("PTAN", max_length=10, validators=[validate_ptan])
+    state = models.CharField(max_length=2, validators=[validate_state_code])
+    npi = models.CharField("NPI", max_length=10, blank=True, validators=[validate_npi])
+
+    class Meta:
+        verbose_name = "Medicare PTAN"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "ptan"], name="uniq_ptan_per_org")
+        ]
+
+    def __str__(self):
+        return f"{self.ptan} ({self.state})"
+
+
+class Role(models.TextChoices):
+    """App roles: what a login may do in PortalGov for one organization (not a job role)."""
+
+    ADMINISTRATOR = "administrator", "Administrator"
+    BILLING_MANAGER = "billing_manager", "Billing manager"
+    AUDITOR = "auditor", "Auditor"
+    STAFF = "staff", "Staff"
+
+
+class Membership(models.Model):
+    """Gives one user one app role in one organization; the grants live in django-guardian."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_role_per_user_and_org")
+        ]
+        ordering = ["organization__legal_name"]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"

@@ -1,0 +1,1 @@
+"""Carriers, portals, reach, MAC jurisdictions, contracts and portal enrollments."""

@@ -1,0 +1,17 @@
+"""The dashboard's cards: real counts for the current organization, each behind the permission
+that lets the person see it. Each app adds its cards here as it grows."""
+
+from accounts import roles
+from accounts.models import Membership
+
+
+def dashboard_cards(request) -> list[dict]:
+    org = request.organization
+    perms = request.org_perms
+    cards = []
+    if roles.MANAGE_MEMBERS in perms:
+        cards.append({
+            "label": "PortalGov logins", "value": Membership.objects.filter(organization=org).count(),
+            "url_name": "members",
+        })
+    return cards

@@ -1,0 +1,78 @@
+import logging
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts import roles
+from accounts.tenancy import org_view
+
+from .dashboard import dashboard_cards
+
+log = logging.getLogger(__name__)
+
+
+@org_view(roles.VIEW_ORGANIZATION)
+def dashboard(request):
+    return render(request, "core/dashboard.html", {"cards": dashboard_cards(request)})
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True, connection.vendor
+    except Exception as exc:  # any driver error means "down"
+        log.warning("healthz: database check failed: %s", exc)
+        return False, type(exc).__name__
+
+
+def _broker_ok() -> tuple[bool, str]:
+    from portalgov.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2, interval_start=0, interval_step=0)
+            return True, conn.transport_cls if isinstance(conn.transport_cls, str) else conn.transport.driver_type
+    except Exception as exc:
+        log.warning("healthz: broker check failed: %s", exc)
+        return False, type(exc).__name__
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    db_ok, db_detail = _database_ok()
+    broker_ok, broker_detail = _broker_ok()
+    healthy = db_ok and broker_ok
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": {"ok": db_ok, "detail": db_detail},
+        "broker": {"ok": broker_ok, "detail": broker_detail},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def permission_denied(request, exception=None):
+    reason = str(exception) if exception and str(exception) else "You do not have access to this page."
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # Rendered without a request context: the failing request may be what broke.
+    from django.template import loader
+
+    from django.http import HttpResponseServerError
+
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from .models import JobRun
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "organization", "started_at", "finished_at", "status", "actor_label"]
+    list_filter = ["job", "status"]
+    readonly_fields = [f.name for f in JobRun._meta.fields]

@@ -1,0 +1,22 @@
+"""The default schedule of PortalGov's periodic jobs, created once; administrators change it after."""
+
+DEFAULT_SCHEDULES = [
+    # (name shown to people, task, crontab minute, hour, day_of_month, month_of_year, day_of_week)
+    ("Daily hygiene run", "hygiene.tasks.daily_hygiene", "0", "6", "*", "*", "*"),
+]
+
+
+def ensure_default_schedules(sender=None, **kwargs):
+    """Create any missing default schedule; never overwrite one that exists (it may have been edited)."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from django.conf import settings
+
+    for name, task, minute, hour, dom, moy, dow in DEFAULT_SCHEDULES:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=minute, hour=hour, day_of_month=dom, month_of_year=moy, day_of_week=dow,
+            timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.create(name=name, task=task, crontab=crontab, enabled=True)

@@ -1,0 +1,11 @@
+"""The REST API (v1). Each app adds its routes; every endpoint resolves its organization
+through accounts.tenancy like the pages do."""
+
+from django.urls import path
+
+from accounts import api as accounts_api
+
+urlpatterns = [
+    path("organizations/", accounts_api.OrganizationList.as_view(), name="api-organizations"),
+    path("o/<slug:org_slug>/", accounts_api.OrganizationDetail.as_view(), name="api-organization"),
+]

@@ -1,0 +1,115 @@
+"""Organization isolation and role refusals on the foundation's pages."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Membership, Organization
+from audits.models import AuditEvent
+
+ORG_PAGES = ["dashboard", "organization_profile", "members"]
+
+
+@pytest.mark.parametrize("page", ORG_PAGES)
+def test_a_user_of_another_organization_gets_403_on_every_page(world, client_for, page):
+    client = client_for(world.oscar)
+    response = client.get(reverse(page, args=[world.org.slug]))
+    assert response.status_code == 403
+    assert world.org.legal_name not in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ORG_PAGES)
+def test_an_unknown_organization_is_404(world, client_for, page):
+    response = client_for(world.alice).get(reverse(page, args=["no-such-practice"]))
+    assert response.status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(world, client):
+    response = client.get(reverse("dashboard", args=[world.org.slug]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_only_administrators_manage_members(world, client_for):
+    url = reverse("members", args=[world.org.slug])
+    for user in (world.bob, world.carol, world.dave):
+        assert client_for(user).get(url).status_code == 403
+    assert client_for(world.alice).get(url).status_code == 200
+
+
+def test_granting_a_role_is_audited_and_refuses_unknown_emails(world, client_for):
+    client = client_for(world.alice)
+    url = reverse("members", args=[world.org.slug])
+    response = client.post(url, {"email": "nobody@example.org", "role": "auditor"})
+    assert "No PortalGov login has this e-mail address." in response.content.decode()
+    assert not Membership.objects.filter(organization=world.org, user=world.eve).exists()
+
+    response = client.post(url, {"email": world.eve.email, "role": "auditor"})
+    assert response.status_code == 302
+    assert world.eve.has_perm("accounts.view_audit_log", world.org)
+    event = AuditEvent.objects.get(action="membership.granted", object_label__contains="Eve")
+    assert event.actor_label == world.alice.email
+    assert event.organization_id == world.org.pk
+
+
+def test_removing_a_role_takes_the_grants_away(world, client_for):
+    membership = Membership.objects.get(organization=world.org, user=world.carol)
+    client_for(world.alice).post(reverse("member_remove", args=[world.org.slug, membership.pk]))
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    carol = type(world.carol).objects.get(pk=world.carol.pk)  # fresh permission cache
+    assert not carol.has_perm("accounts.view_audit_log", world.org)
+    assert AuditEvent.objects.filter(action="membership.revoked").count() == 1
+
+
+def test_an_administrator_cannot_remove_a_membership_of_another_org(world, client_for):
+    membership = Membership.objects.get(organization=world.other_org, user=world.oscar)
+    response = client_for(world.alice).post(reverse("member_remove", args=[world.org.slug, membership.pk]))
+    assert response.status_code == 404
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_invalid_tin_and_npi_get_field_errors_that_name_the_rule(world, client_for):
+    client = client_for(world.alice)
+    url = reverse("organization_profile", args=[world.org.slug])
+    response = client.post(url, {"form": "profile", "legal_name": "X", "tin": "12-34", "billing_states": ["WA"]})
+    assert "A TIN (EIN) has exactly 9 digits" in response.content.decode()
+    assert Organization.objects.get(pk=world.org.pk).legal_name == world.org.legal_name
+
+    response = client.post(url, {"form": "npi", "npi": "1234567890"})
+    assert "fails the check digit" in response.content.decode()
+    assert not world.org.group_npis.exists()
+
+    response = client.post(url, {"form": "npi", "npi": "1234567893", "label": "Main"})
+    assert response.status_code == 302
+    assert list(world.org.group_npis.values_list("npi", flat=True)) == ["1234567893"]
+    assert AuditEvent.objects.filter(action="organization.npi_added").exists()
+
+
+def test_non_administrators_cannot_edit_the_practice(world, client_for):
+    url = reverse("organization_profile", args=[world.org.slug])
+    response = client_for(world.bob).post(url, {"form": "npi", "npi": "1234567893"})
+    assert response.status_code == 403
+    assert not world.org.group_npis.exists()
+
+
+def test_switcher_lists_every_organization_of_the_user(world, client_for):
+    from accounts.services import membership_grant
+
+    membership_grant(organization=world.other_org, user=world.alice, role="auditor")
+    html = client_for(world.alice).get(reverse("dashboard", args=[world.org.slug])).content.decode()
+    assert "Other Practice, LLC" in html and "Switch organization" in html
+
+
+def test_sign_in_and_failed_sign_in_are_audited(world, client):
+    client.post(reverse("login"), {"username": world.alice.email, "password": "wrong"})
+    assert AuditEvent.objects.filter(action="auth.login_failed", actor_label=world.alice.email).exists()
+    response = client.post(reverse("login"), {"username": world.alice.email, "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="auth.login", actor_label=world.alice.email).exists()
+
+
+def test_api_refuses_another_organization(world, client_for):
+    client = client_for(world.oscar)
+    assert client.get(f"/api/v1/o/{world.org.slug}/").status_code == 403
+    assert client.get("/api/v1/o/nope/").status_code == 404
+    data = client.get("/api/v1/organizations/").json()
+    assert [o["slug"] for o in data["results"]] == ["other"]
