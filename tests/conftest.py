@@ -16,6 +16,8 @@ from accounts.models import Role
 
 from .factories import OrganizationFactory, UserFactory, member
 
+pytest_plugins = ["tests.browser"]
+
 PASSWORD = "correct horse battery staple"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
