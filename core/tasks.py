@@ -15,6 +15,8 @@ from .context import Actor, acting_as
 
 class AuditedTask(Task):
     abstract = True
+    # actor_user_id is an extra keyword every task accepts; skip Celery's signature check for it.
+    typing = False
 
     def __call__(self, *args, **kwargs):
         actor_user_id = kwargs.pop("actor_user_id", None)

@@ -10,11 +10,13 @@ from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from core import urls as core_urls
 from core import views as core_views
+from hygiene import urls as hygiene_urls
 
 # Each app contributes the pages that belong to one organization.
 org_urlpatterns = [
     *core_urls.org_urlpatterns,
     *accounts_urls.org_urlpatterns,
+    *hygiene_urls.org_urlpatterns,
 ]
 
 urlpatterns = [
