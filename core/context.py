@@ -38,7 +38,7 @@ class RequestMeta:
 
 _actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("portalgov_actor", default=None)
 _request_meta: contextvars.ContextVar[RequestMeta] = contextvars.ContextVar(
-    "portalgov_request_meta", default=RequestMeta()
+    "portalgov_request_meta", default=RequestMeta()  # noqa: B039 (frozen dataclass: immutable)
 )
 
 

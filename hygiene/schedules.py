@@ -8,9 +8,8 @@ DEFAULT_SCHEDULES = [
 
 def ensure_default_schedules(sender=None, **kwargs):
     """Create any missing default schedule; never overwrite one that exists (it may have been edited)."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
     from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     for name, task, minute, hour, dom, moy, dow in DEFAULT_SCHEDULES:
         if PeriodicTask.objects.filter(name=name).exists():

@@ -26,7 +26,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Development only: a fixed key is fine for a local demo, never for production.
-    SECRET_KEY = "django-insecure-portalgov-development-only"  # nosec B105
+    SECRET_KEY = "django-insecure-portalgov-development-only"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "core",
     "carriers",
     "hygiene",
+    "staff",
+    "access",
+    "findings",
 ]
 
 MIDDLEWARE = [

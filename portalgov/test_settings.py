@@ -3,7 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")  # nosec B105
-os.environ.setdefault("PORTALGOV_VAR_DIR", "/tmp/portalgov-test-var")
+os.environ.setdefault("PORTALGOV_VAR_DIR", "/tmp/portalgov-test-var")  # noqa: S108 (tests only)
 
 from .settings import *  # noqa: E402,F403
 
