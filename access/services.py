@@ -1,0 +1,353 @@
+"""Portal accounts, their lifecycle and the provisioning work queue.
+
+Each service takes the acting user (a User, or an Actor for jobs and commands) and writes its audit
+event in the same transaction; findings are re-evaluated before the transaction commits, so the
+findings page never lags the data.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audits.services import record_event
+from carriers.models import PortalEnrollment, PortalFunction
+from staff.models import EmploymentStatus, EnrollmentAdministrator, StaffMember
+
+from .lifecycle import check_transition
+from .models import LIVE_STATUSES, AccountStatus, PortalAccount, ProvisioningTask
+from .policy import policy_for_organization
+from .validators import normalize_user_id, validate_password_reference, validate_portal_user_id
+
+DEFAULT_TASK_DAYS = {ProvisioningTask.Kind.PROVISION: 3, ProvisioningTask.Kind.CHANGE: 3,
+                     ProvisioningTask.Kind.DEACTIVATE: 1}
+
+
+def _user(acting_user) -> User | None:
+    return acting_user if isinstance(acting_user, User) else None
+
+
+def _reevaluate(organization) -> None:
+    from findings.services import findings_evaluate_organization
+
+    findings_evaluate_organization(organization=organization)
+
+
+def _functions(codes_or_objects: Iterable) -> list[PortalFunction]:
+    items = list(codes_or_objects or [])
+    codes = [f.code if isinstance(f, PortalFunction) else str(f) for f in items]
+    found = {f.code: f for f in PortalFunction.objects.filter(code__in=codes)}
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise ValidationError({"functions": f"Unknown portal function(s): {', '.join(unknown)}."})
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def portal_user_id_holder(*, enrollment: PortalEnrollment, portal_user_id: str,
+                          exclude_pk: int | None = None) -> PortalAccount | None:
+    """The live account that already holds this user ID on the same portal, if any."""
+    uid = normalize_user_id(portal_user_id)
+    if not uid:
+        return None
+    qs = PortalAccount.objects.filter(
+        organization_id=enrollment.organization_id, enrollment__portal_id=enrollment.portal_id,
+        portal_user_id__iexact=uid, status__in=LIVE_STATUSES,
+    ).select_related("staff_member")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def _check_user_id(enrollment, portal_user_id, *, exclude_pk=None) -> None:
+    validate_portal_user_id(portal_user_id)
+    holder = portal_user_id_holder(enrollment=enrollment, portal_user_id=portal_user_id, exclude_pk=exclude_pk)
+    if holder is not None:
+        raise ValidationError({"portal_user_id": (
+            f"User ID '{portal_user_id}' on {enrollment.portal.name} is already held by "
+            f"{holder.staff_member.full_name}. One person, one credential: record this person's own user ID."
+        )})
+
+
+@transaction.atomic
+def portal_account_create(*, staff_member: StaffMember, enrollment: PortalEnrollment, acting_user,
+                          functions: Iterable = (), portal_user_id: str = "", status: str = AccountStatus.REQUESTED,
+                          password_reference: str = "", mfa_enrolled: bool = False, password_last_changed=None,
+                          last_login_attested=None, source: str = PortalAccount.Source.MANUAL,
+                          reevaluate: bool = True) -> PortalAccount:
+    """Record a portal account. Imported existing data may hold a clash or a generic name: it is
+    kept and becomes a finding; anything typed in now is refused instead."""
+    if staff_member.organization_id != enrollment.organization_id:
+        raise ValidationError("The staff member and the enrollment belong to different organizations.")
+    portal_user_id = (portal_user_id or "").strip()
+    if source != PortalAccount.Source.IMPORT:
+        _check_user_id(enrollment, portal_user_id)
+        if status not in (AccountStatus.REQUESTED, AccountStatus.ACTIVE):
+            raise ValidationError({"status": "A new account starts as requested or active."})
+    if status == AccountStatus.ACTIVE and not portal_user_id:
+        raise ValidationError({"portal_user_id": "An active account needs its portal user ID."})
+    validate_password_reference(password_reference)
+    fns = _functions(functions)
+    now = timezone.now()
+    account = PortalAccount.objects.create(
+        organization_id=staff_member.organization_id, staff_member=staff_member, enrollment=enrollment,
+        portal_user_id=portal_user_id, status=status, password_reference=password_reference,
+        mfa_enrolled=mfa_enrolled, password_last_changed=password_last_changed,
+        last_login_attested=last_login_attested, source=source, status_changed_at=now,
+        provisioned_by=_user(acting_user) if status == AccountStatus.ACTIVE else None,
+        provisioned_at=now if status == AccountStatus.ACTIVE else None,
+    )
+    account.functions.set(fns)
+    record_event(
+        "portal_account.created", actor=acting_user, organization=account.organization_id, target=account,
+        changes={"staff_member": [None, staff_member.full_name], "portal": [None, enrollment.portal.name],
+                 "portal_user_id": [None, portal_user_id], "status": [None, status],
+                 "functions": [None, sorted(f.code for f in fns)], "source": [None, source]},
+    )
+    if reevaluate:
+        _reevaluate(staff_member.organization)
+    return account
+
+
+@transaction.atomic
+def portal_account_update(*, account: PortalAccount, acting_user, reevaluate: bool = True, **fields) -> PortalAccount:
+    """Change the recorded details of an account (not its status: see portal_account_transition)."""
+    account = PortalAccount.objects.select_for_update().select_related("enrollment__portal").get(pk=account.pk)
+    allowed = {"portal_user_id", "password_reference", "mfa_enrolled", "password_last_changed",
+               "last_login_attested", "functions"}
+    changes = {}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ValueError(f"Not an editable account field: {name}")
+        if name == "functions":
+            fns = _functions(value)
+            old = sorted(account.functions.values_list("code", flat=True))
+            new = sorted(f.code for f in fns)
+            if old != new:
+                account.functions.set(fns)
+                changes["functions"] = [old, new]
+            continue
+        if name == "portal_user_id":
+            value = (value or "").strip()
+            if normalize_user_id(value) != normalize_user_id(account.portal_user_id):
+                _check_user_id(account.enrollment, value, exclude_pk=account.pk)
+        if name == "password_reference":
+            validate_password_reference(value)
+        old = getattr(account, name)
+        if old != value:
+            setattr(account, name, value)
+            changes[name] = [old.isoformat() if isinstance(old, datetime.date) else old,
+                             value.isoformat() if isinstance(value, datetime.date) else value]
+    if changes:
+        account.save()
+        record_event("portal_account.updated", actor=acting_user, organization=account.organization_id,
+                     target=account, changes=changes)
+        if reevaluate:
+            _reevaluate(account.organization)
+    return account
+
+
+@transaction.atomic
+def portal_account_transition(*, account: PortalAccount, to_status: str, acting_user, reason: str = "",
+                              reevaluate: bool = True, completing_task_pk: int | None = None) -> PortalAccount:
+    """Move an account along its lifecycle; anything not in access.lifecycle.TRANSITIONS is refused."""
+    account = PortalAccount.objects.select_for_update().get(pk=account.pk)
+    before = account.status
+    check_transition(before, to_status)
+    if to_status == AccountStatus.ACTIVE and not account.portal_user_id:
+        raise ValidationError({"portal_user_id": "Record the portal user ID before marking the account active."})
+    now = timezone.now()
+    account.status = to_status
+    account.status_changed_at = now
+    if to_status == AccountStatus.ACTIVE and account.provisioned_at is None:
+        account.provisioned_at = now
+        account.provisioned_by = _user(acting_user)
+    account.save()
+    record_event("portal_account.status_changed", actor=acting_user, organization=account.organization_id,
+                 target=account, changes={"status": [before, to_status]}, message=reason)
+    if to_status == AccountStatus.DEACTIVATED:
+        # A deactivated account needs no more work.
+        for task in account.tasks.filter(status=ProvisioningTask.Status.OPEN).exclude(pk=completing_task_pk):
+            task_cancel(task=task, acting_user=acting_user, reason="account deactivated")
+    if reevaluate:
+        _reevaluate(account.organization)
+    return account
+
+
+# --- the work queue ----------------------------------------------------------------------------
+
+def enrollment_task_assignee(enrollment: PortalEnrollment) -> StaffMember | None:
+    """The portal administrator who gets the work: an active primary, else an active backup."""
+    admins = (EnrollmentAdministrator.objects
+              .filter(enrollment=enrollment, staff_member__employment_status=EmploymentStatus.ACTIVE)
+              .select_related("staff_member").order_by("role", "pk"))  # "backup" < "primary"
+    chosen = None
+    for admin in admins:
+        if admin.role == EnrollmentAdministrator.AdminRole.PRIMARY:
+            return admin.staff_member
+        chosen = chosen or admin.staff_member
+    return chosen
+
+
+@transaction.atomic
+def provisioning_task_create(*, account: PortalAccount, kind: str, acting_user, functions: Iterable = (),
+                             due_on: datetime.date | None = None, notes: str = "") -> ProvisioningTask:
+    kind = ProvisioningTask.Kind(kind)
+    existing = account.tasks.filter(kind=kind, status=ProvisioningTask.Status.OPEN).first()
+    if existing is not None:
+        return existing  # idempotent: one open task of a kind per account
+    fns = _functions(functions)
+    task = ProvisioningTask.objects.create(
+        organization_id=account.organization_id, kind=kind, portal_account=account,
+        assignee=enrollment_task_assignee(account.enrollment), notes=notes,
+        due_on=due_on or timezone.localdate() + datetime.timedelta(days=DEFAULT_TASK_DAYS[kind]),
+        created_by=_user(acting_user),
+    )
+    task.functions.set(fns)
+    record_event("provisioning_task.created", actor=acting_user, organization=account.organization_id, target=task,
+                 changes={"kind": [None, kind.value], "account": [None, account.pk],
+                          "assignee": [None, str(task.assignee) if task.assignee else None],
+                          "functions": [None, sorted(f.code for f in fns)]})
+    return task
+
+
+@transaction.atomic
+def task_complete(*, task: ProvisioningTask, acting_user, payer_confirmation: str, portal_user_id: str = "",
+                  password_reference: str = "", mfa_enrolled: bool | None = None) -> ProvisioningTask:
+    """Record that the work was done on the portal: who, when, and the payer-side confirmation."""
+    task = ProvisioningTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != ProvisioningTask.Status.OPEN:
+        raise ValidationError(f"This task is already {task.get_status_display().lower()}.")
+    payer_confirmation = (payer_confirmation or "").strip()
+    if not payer_confirmation:
+        raise ValidationError({"payer_confirmation": "Record the portal's confirmation (number or message)."})
+    account = task.portal_account
+    if task.kind == ProvisioningTask.Kind.PROVISION:
+        uid = (portal_user_id or account.portal_user_id).strip()
+        if not uid:
+            raise ValidationError({"portal_user_id": "Record the user ID the portal gave this person."})
+        fields = {"portal_user_id": uid, "functions": list(task.functions.all())}
+        if password_reference:
+            fields["password_reference"] = password_reference
+        if mfa_enrolled is not None:
+            fields["mfa_enrolled"] = mfa_enrolled
+        portal_account_update(account=account, acting_user=acting_user, reevaluate=False, **fields)
+        portal_account_transition(account=account, to_status=AccountStatus.ACTIVE, acting_user=acting_user,
+                                  reason=f"provisioning task {task.pk}", reevaluate=False)
+    elif task.kind == ProvisioningTask.Kind.CHANGE:
+        portal_account_update(account=account, acting_user=acting_user, reevaluate=False,
+                              functions=list(task.functions.all()))
+    else:
+        portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATED, acting_user=acting_user,
+                                  reason=f"deactivation task {task.pk}", reevaluate=False,
+                                  completing_task_pk=task.pk)
+    task.status = ProvisioningTask.Status.DONE
+    task.completed_by = _user(acting_user)
+    task.completed_at = timezone.now()
+    task.payer_confirmation = payer_confirmation
+    task.save()
+    record_event("provisioning_task.completed", actor=acting_user, organization=task.organization_id, target=task,
+                 changes={"status": ["open", "done"], "payer_confirmation": [None, payer_confirmation]})
+    _reevaluate(account.organization)
+    return task
+
+
+@transaction.atomic
+def task_cancel(*, task: ProvisioningTask, acting_user, reason: str = "") -> ProvisioningTask:
+    if task.status != ProvisioningTask.Status.OPEN:
+        return task
+    task.status = ProvisioningTask.Status.CANCELLED
+    task.completed_by = _user(acting_user)
+    task.completed_at = timezone.now()
+    task.save(update_fields=["status", "completed_by", "completed_at"])
+    record_event("provisioning_task.cancelled", actor=acting_user, organization=task.organization_id, target=task,
+                 changes={"status": ["open", "cancelled"]}, message=reason)
+    return task
+
+
+# --- joiners, movers and leavers ---------------------------------------------------------------
+
+def proposed_accounts(staff: StaffMember) -> list[dict]:
+    """What this person's job role needs across the practice's registered portals: for each
+    enrollment, the functions the policy allows that the portal offers. Skips portals where the
+    person already has a live account."""
+    allowed = policy_for_organization(staff.organization).get(staff.job_role, frozenset())
+    held = set(PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
+               .values_list("enrollment_id", flat=True))
+    enrollments = (PortalEnrollment.objects
+                   .filter(organization=staff.organization, status=PortalEnrollment.Status.REGISTERED)
+                   .select_related("portal").prefetch_related("portal__functions").order_by("portal__name", "pk"))
+    proposals = []
+    for enrollment in enrollments:
+        if enrollment.pk in held:
+            continue
+        offered = list(enrollment.portal.functions.all())
+        functions = [f for f in offered if f.code in allowed]
+        if functions:
+            proposals.append({"enrollment": enrollment, "functions": functions, "offered": offered})
+    return proposals
+
+
+@transaction.atomic
+def provisioning_plan_apply(*, staff: StaffMember, acting_user,
+                            selections: list[tuple[PortalEnrollment, list[str]]]) -> list[ProvisioningTask]:
+    """Create the requested accounts and a provisioning task for each portal's administrator.
+    Functions beyond the job role's policy are refused here: they need an exception on the account."""
+    if not staff.is_active:
+        raise ValidationError(f"{staff.full_name} is not an active employee; nothing to provision.")
+    allowed = policy_for_organization(staff.organization).get(staff.job_role, frozenset())
+    tasks = []
+    for enrollment, codes in selections:
+        if enrollment.organization_id != staff.organization_id:
+            raise ValidationError("That enrollment belongs to another organization.")
+        beyond = sorted(set(codes) - allowed)
+        if beyond:
+            raise ValidationError(
+                f"{', '.join(beyond)} on {enrollment.portal.name} is beyond the "
+                f"{staff.get_job_role_display().lower()} policy; grant it later with an approved exception."
+            )
+        offered = set(enrollment.portal.functions.values_list("code", flat=True))
+        if set(codes) - offered:
+            raise ValidationError(f"{enrollment.portal.name} does not offer {', '.join(sorted(set(codes) - offered))}.")
+        if not codes:
+            continue
+        account = PortalAccount.objects.filter(staff_member=staff, enrollment=enrollment,
+                                               status=AccountStatus.REQUESTED).first()
+        if account is None:
+            account = portal_account_create(staff_member=staff, enrollment=enrollment, acting_user=acting_user,
+                                            functions=codes, source=PortalAccount.Source.WIZARD, reevaluate=False)
+        tasks.append(provisioning_task_create(account=account, kind=ProvisioningTask.Kind.PROVISION,
+                                              acting_user=acting_user, functions=codes))
+    record_event("staff.provisioning_planned", actor=acting_user, organization=staff.organization_id, target=staff,
+                 changes={"tasks": [None, [t.pk for t in tasks]]})
+    _reevaluate(staff.organization)
+    return tasks
+
+
+@transaction.atomic
+def accounts_flag_for_employment_change(*, staff: StaffMember, acting_user) -> list[ProvisioningTask]:
+    """A leaver's accounts all go to deactivation pending at once, each with a deactivation task;
+    requests not yet carried out are withdrawn. (Someone on leave keeps their accounts, and an
+    active one shows as a finding until it is suspended.) Custodied credentials need rotating."""
+    tasks = []
+    if staff.employment_status != EmploymentStatus.TERMINATED:
+        return tasks
+    accounts = PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
+    for account in accounts:
+        if account.status == AccountStatus.REQUESTED:
+            portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATED, acting_user=acting_user,
+                                      reason="request withdrawn: person left", reevaluate=False)
+            continue
+        if account.status != AccountStatus.DEACTIVATION_PENDING:
+            portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATION_PENDING,
+                                      acting_user=acting_user, reason="person left", reevaluate=False)
+        tasks.append(provisioning_task_create(account=account, kind=ProvisioningTask.Kind.DEACTIVATE,
+                                              acting_user=acting_user))
+    from .policy_services import credentials_flag_for_custodian
+
+    credentials_flag_for_custodian(staff=staff, acting_user=acting_user)
+    return tasks

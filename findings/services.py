@@ -1,0 +1,78 @@
+"""Keeping findings in step with the data: evaluate every rule, open what fails, resolve what passes."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audits.services import record_event
+
+from .models import SEVERITY_RANK, Finding
+from .rules import UNSILENCEABLE, evaluate_rules
+
+SPEC_FIELDS = ("rule", "severity", "title", "detail", "staff_member_id", "portal_account_id", "enrollment_id",
+               "credential_id")
+
+
+@transaction.atomic
+def findings_evaluate_organization(*, organization, now=None, acting_user=None) -> dict:
+    """Re-evaluate every rule for one organization. Idempotent: running it twice changes nothing
+    the second time. A finding that comes back after being resolved is a new finding."""
+    now = now or timezone.now()
+    specs = {s.key: s for s in evaluate_rules(organization, now)}
+    open_findings = {f.key: f for f in Finding.objects.select_for_update().filter(organization=organization,
+                                                                                   resolved_at__isnull=True)}
+    to_create, to_update, to_resolve = [], [], []
+    for key, spec in specs.items():
+        current = open_findings.get(key)
+        if current is None:
+            to_create.append(Finding(organization=organization, key=key, first_seen=now, last_seen=now,
+                                     severity_rank=SEVERITY_RANK[spec.severity],
+                                     **{f: getattr(spec, f) for f in SPEC_FIELDS}))
+            continue
+        current.last_seen = now
+        for f in SPEC_FIELDS:
+            setattr(current, f, getattr(spec, f))
+        current.severity_rank = SEVERITY_RANK[spec.severity]
+        to_update.append(current)
+    for key, finding in open_findings.items():
+        if key not in specs:
+            finding.resolved_at = now
+            to_resolve.append(finding)
+    Finding.objects.bulk_create(to_create)
+    if to_update:
+        Finding.objects.bulk_update(to_update, ["last_seen", "severity_rank", *SPEC_FIELDS])
+    if to_resolve:
+        Finding.objects.bulk_update(to_resolve, ["resolved_at"])
+    counts = {"opened": len(to_create), "resolved": len(to_resolve), "open": len(specs)}
+    if to_create or to_resolve:
+        record_event(
+            "findings.evaluated", actor=acting_user, organization=organization, object_type="findings.finding",
+            object_label="findings", changes={
+                "opened": [f"{f.rule}: {f.title}" for f in to_create][:50],
+                "resolved": [f"{f.rule}: {f.title}" for f in to_resolve][:50],
+            },
+        )
+    return counts
+
+
+@transaction.atomic
+def finding_silence(*, finding: Finding, acting_user, reason: str) -> Finding:
+    """Accept a lesser finding with a reason. Shared credentials, leavers with access and
+    enrollments without an administrator cannot be silenced: only fixed."""
+    if finding.rule in UNSILENCEABLE:
+        raise ValidationError("This finding cannot be silenced; it is resolved only by fixing it.")
+    if not isinstance(acting_user, User):
+        raise ValidationError("A finding is silenced by a person.")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Say why this finding is accepted (at least a sentence)."})
+    finding.silenced_at = timezone.now()
+    finding.silenced_by = acting_user
+    finding.silence_reason = reason
+    finding.save(update_fields=["silenced_at", "silenced_by", "silence_reason"])
+    record_event("finding.silenced", actor=acting_user, organization=finding.organization_id, target=finding,
+                 message=reason)
+    return finding

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Organization
+from core.context import Actor, acting_as
+from staff.roster_import import RosterImportError, roster_import
+
+
+class Command(BaseCommand):
+    help = "Import the staff roster of one organization from a CSV file (all or nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True, help="Organization slug")
+        parser.add_argument("file", help="Path to the CSV file")
+
+    def handle(self, *args, org, file, **options):
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
+            raise CommandError(f"No organization with slug '{org}'.")
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        actor = Actor.job("import_roster")
+        with acting_as(actor):
+            try:
+                plan = roster_import(organization=organization, data=path.read_bytes(), acting_user=actor)
+            except RosterImportError as exc:
+                for line, message in exc.errors:
+                    self.stderr.write(f"line {line}: {message}" if line else message)
+                raise CommandError(f"Nothing imported: {len(exc.errors)} problem(s) in {file}.")
+        self.stdout.write(self.style.SUCCESS(
+            f"Imported {file}: {len(plan.creates)} added, {len(plan.updates)} updated, "
+            f"{len(plan.unchanged)} unchanged."
+        ))
