@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_organization_mfa_required_for_all_recoverycode_and_more'),
+        ('accounts', '0001_initial'),
         ('carriers', '0002_portal_functions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
