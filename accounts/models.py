@@ -4,6 +4,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin
+
+from security.fields import EncryptedTextField
 
 from .validators import (
     US_STATES,
@@ -92,6 +95,10 @@ class Organization(models.Model):
     practice_county = models.CharField(
         max_length=100, blank=True,
         help_text="County or independent city: needed in Virginia, where Part B splits by county.",
+    )
+    mfa_required_for_all = models.BooleanField(
+        "require MFA for every role", default=False,
+        help_text="Administrators and auditors always need MFA; this extends it to billing managers and staff.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -190,3 +197,51 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class TOTPDevice(ThrottlingMixin, Device):
+    """An authenticator app (RFC 6238 TOTP) a user enrolled; the shared secret is encrypted at rest.
+
+    Unconfirmed until the user typed one valid code during enrolment. One confirmed device per user.
+    """
+
+    secret = EncryptedTextField(help_text="Base32 TOTP secret (encrypted).")
+    last_t = models.BigIntegerField(default=-1, help_text="Last time step accepted (stops replay).")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "TOTP device"
+
+    def get_throttle_factor(self):
+        return 1
+
+    def verify_token(self, token):
+        from .mfa import totp_matches
+
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        step = totp_matches(self.secret, token, last_t=self.last_t)
+        if step is None:
+            self.throttle_increment(commit=True)
+            return False
+        self.last_t = step
+        self.throttle_reset(commit=False)
+        self.save(update_fields=["last_t", "throttling_failure_count", "throttling_failure_timestamp"])
+        return True
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator; encrypted at rest, shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"recovery code #{self.pk} of {self.user}"

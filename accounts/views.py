@@ -9,7 +9,7 @@ from audits.services import record_event
 
 from . import roles
 from .forms import GrantRoleForm, GroupNPIForm, MedicarePTANForm, OrganizationForm
-from .models import GroupNPI, Membership, MedicarePTAN
+from .models import GroupNPI, MedicarePTAN, Membership
 from .services import membership_grant, membership_revoke, organization_update
 from .tenancy import org_view
 

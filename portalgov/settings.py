@@ -190,7 +190,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # time, or until an administrator of the practice unlocks it (Sign-in security page).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# Counted per login, not per address: a practice's whole staff usually shares one NAT address,
+# so locking an address would lock out the practice, while per-login counting still stops
+# guessing one account from many addresses. axes.W006 (wants the address) is silenced for that.
 AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "security.lockout.axes_username"
 AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"

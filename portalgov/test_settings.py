@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret")  # nosec B105
 os.environ.setdefault("PORTALGOV_VAR_DIR", "/tmp/portalgov-test-var")  # noqa: S108 (tests only)
+# A throwaway Fernet key for EncryptedTextField in tests (never used outside the test suite).
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZlcm5ldC1rZXktbm90LXNlY3JldCE=")  # nosec B105
 
 from .settings import *  # noqa: E402,F403
 

@@ -4,30 +4,35 @@ accounts.tenancy, which answers 404 for an unknown organization and 403 without 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from core import urls as core_urls
 from core import views as core_views
 from hygiene import urls as hygiene_urls
+from security import urls as security_urls
 
 # Each app contributes the pages that belong to one organization.
 org_urlpatterns = [
     *core_urls.org_urlpatterns,
     *accounts_urls.org_urlpatterns,
     *hygiene_urls.org_urlpatterns,
+    *security_urls.org_urlpatterns,
 ]
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/", include("accounts.mfa_urls")),
+    path("accounts/", include(security_urls.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     path("api/v1/", include("portalgov.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: the Content-Security-Policy forbids inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

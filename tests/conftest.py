@@ -66,6 +66,11 @@ def client_for(client):
 
     def _login(user):
         client.force_login(user)
+        # Tests that are not about MFA act with a session that already passed it; the MFA tests
+        # in tests/security sign in through the real pages instead.
+        from security.testing import mark_session_mfa_verified
+
+        mark_session_mfa_verified(client, user)
         return client
 
     return _login

@@ -1,0 +1,28 @@
+"""Print the current TOTP code of a login (demo and development only: DEBUG must be on)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.mfa import confirmed_device, current_code
+from accounts.models import User
+from audits.services import record_event
+from core.context import Actor, acting_as
+
+
+class Command(BaseCommand):
+    help = "Print the current authenticator code of a user (DEBUG only; for the demo)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("email")
+
+    def handle(self, *args, email, **options):
+        if not settings.DEBUG:
+            raise CommandError("mfa_code only runs with DEBUG on (it reveals a second factor).")
+        user = User.objects.filter(email__iexact=email).first()
+        device = confirmed_device(user) if user else None
+        if device is None:
+            raise CommandError(f"{email} has no enrolled authenticator.")
+        with acting_as(Actor.job("mfa_code")):
+            record_event("security.field_revealed", target=user, message="TOTP code printed by mfa_code",
+                         changes={"field": "accounts.TOTPDevice.secret"})
+        self.stdout.write(current_code(device.secret))
