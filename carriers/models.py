@@ -144,7 +144,7 @@ class Portal(SourcedMixin):
     name = models.CharField(max_length=200)
     architecture = models.CharField(max_length=20, choices=Architecture.choices)
     operator = models.CharField(max_length=200, blank=True)
-    url = models.URLField("direct URL", max_length=500)
+    url = models.URLField("direct URL", max_length=500, blank=True, help_text="Blank only for reference rows whose URL is unconfirmed.")
     url_note = models.CharField(max_length=300, blank=True, help_text="e.g. 'login path unverified'.")
     states = models.JSONField(default=list, blank=True, help_text="States served; empty means nationwide.")
     support_phone = models.CharField(max_length=40, blank=True)
