@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from guardian.admin import GuardedModelAdmin
 
-from .models import GroupNPI, MedicarePTAN, Membership, Organization, User
+from .models import GroupNPI, MedicarePTAN, Membership, Organization, RecoveryCode, TOTPDevice, User
 
 
 @admin.register(User)
@@ -45,6 +45,32 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "organization__legal_name"]
     # Roles change through accounts.services so grants and audit events follow; read-only here.
     readonly_fields = ["user", "organization", "role", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    """Fix-ups only (e.g. delete a lost device). The secret is never shown: use the MFA reset of the
+    practice's Sign-in security page, which is audited."""
+
+    list_display = ["user", "name", "confirmed", "confirmed_at", "throttling_failure_count"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "confirmed", "confirmed_at", "created_at", "throttling_failure_count"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "used_at"]
+    search_fields = ["user__email"]
+    fields = ["user", "created_at", "used_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

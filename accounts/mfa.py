@@ -203,6 +203,17 @@ def verify_recovery_code(*, user, code) -> bool:
     return False
 
 
+def wait_seconds(user) -> int:
+    """Seconds before the next code may be tried (exponential back-off after wrong codes)."""
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
+    if device is None:
+        return 0
+    allowed, info = device.verify_is_allowed()
+    if allowed or not info or not info.get("locked_until"):
+        return 0
+    return max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
+
+
 def recovery_codes_left(user) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 

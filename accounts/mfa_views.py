@@ -38,6 +38,13 @@ def _next_url(request) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
+def _rejection(user, message: str) -> str:
+    wait = mfa.wait_seconds(user)
+    if wait:
+        return f"{message} After several wrong codes, wait {wait} seconds before the next try."
+    return message
+
+
 @never_cache
 @login_required
 @sensitive_post_parameters("code")
@@ -53,7 +60,7 @@ def enroll(request):
             mfa.mark_session_verified(request)
             messages.success(request, "Multi-factor sign-in is on.")
             return render(request, "accounts/mfa/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
-        form.add_error("code", "That code is not valid. Check the time on your phone and type the newest code.")
+        form.add_error("code", _rejection(user, "That code is not valid. Check the time on your phone and type the newest code."))
     # Showing the secret (encrypted at rest) so it can be typed in by hand is a reveal.
     record_event("security.field_revealed", actor=user, target=user, organization=mfa._organization_of(user),
                  changes={"field": "accounts.TOTPDevice.secret"}, message="shown for enrolment")
@@ -78,7 +85,7 @@ def verify(request):
         if mfa.verify_code(user=user, token=form.cleaned_data["code"]):
             mfa.mark_session_verified(request)
             return redirect(_next_url(request))
-        form.add_error("code", "That code is not valid. Wait for the next code and try again.")
+        form.add_error("code", _rejection(user, "That code is not valid. Wait for the next code and try again."))
     return render(request, "accounts/mfa/verify.html", {"form": form, "next": _next_url(request)})
 
 

@@ -62,12 +62,16 @@ def sign_in():
     """sign_in(page, live_server, user, password=...) signs in through the real login form."""
     from tests.conftest import PASSWORD
 
-    def _sign_in(page, live_server, user, password=PASSWORD):
+    def _sign_in(page, live_server, user, password=PASSWORD, mfa=True):
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("E-mail address").fill(user.email)
         page.get_by_label("Password", exact=False).fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state("networkidle")
+        if mfa:  # administrators and auditors must pass MFA (security.testing gives them an authenticator)
+            from security.testing import browser_pass_mfa
+
+            browser_pass_mfa(page, user)
         return page
 
     return _sign_in

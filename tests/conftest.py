@@ -66,8 +66,8 @@ def client_for(client):
 
     def _login(user):
         client.force_login(user)
-        # Tests that are not about MFA act with a session that already passed it; the MFA tests
-        # in tests/security sign in through the real pages instead.
+        # Tests that are not about MFA act with a session that already passed it (explicitly,
+        # also in real_mfa tests); the MFA tests sign in through the real pages instead.
         from security.testing import mark_session_mfa_verified
 
         mark_session_mfa_verified(client, user)
@@ -93,6 +93,16 @@ def redis_available() -> bool:
         return True
     except Exception:
         return False
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_mfa(request, monkeypatch):
+    """force_login sessions count as having passed MFA, except in tests marked real_mfa."""
+    if request.node.get_closest_marker("real_mfa"):
+        return
+    from security.testing import force_login_passes_mfa
+
+    force_login_passes_mfa(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
