@@ -1,15 +1,14 @@
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditCheckpoint, AuditEvent, AuditVerification
+
+# django-auditlog registers its admin for AUDITLOG_LOGENTRY_MODEL; ours replaces it.
+if admin.site.is_registered(AuditEvent):
+    admin.site.unregister(AuditEvent)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ["occurred_at", "actor_label", "action", "object_label", "organization_id"]
-    list_filter = ["action", "actor_type"]
-    search_fields = ["actor_label", "object_label", "action"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only: the audit tables are append-only."""
 
     def has_add_permission(self, request):
         return False
@@ -19,3 +18,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["timestamp", "actor_label", "action", "object_label", "organization_id"]
+    list_filter = ["actor_type", "severity"]
+    search_fields = ["actor_label", "object_label", "action"]
+    show_full_result_count = False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["tree_size", "created_at", "reason", "key_id"]
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "ok", "events_checked", "problem"]

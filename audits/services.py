@@ -1,15 +1,20 @@
-"""Writing business audit events. Services call record_event inside their own transaction."""
+"""Writing the audit log. Services call record_event inside their own transaction.
+
+Sealing, checkpoints, verification and exports live in chain.py, signing.py, verify.py and
+exporting.py; this module is the front door the rest of PortalGov and the jobs use.
+"""
 
 from django.db import models
 
-from core.context import Actor, current_actor, current_request_meta
+from core.context import Actor
 
 from .models import AuditEvent
+from .stamping import apply_actor
 
 
-def _actor_of(actor) -> Actor:
+def _actor_of(actor) -> Actor | None:
     if actor is None:
-        return current_actor() or Actor(kind="system", label="system")
+        return None  # stamp() takes it from the context (request, task, job), else "system"
     if isinstance(actor, Actor):
         return actor
     return Actor.for_user(actor)
@@ -26,6 +31,8 @@ def record_event(
     object_label: str = "",
     changes: dict | None = None,
     message: str = "",
+    severity: str = AuditEvent.Severity.INFO,
+    extra: dict | None = None,
 ) -> AuditEvent:
     """Append one business event (e.g. "membership.granted", "auth.login_failed").
 
@@ -33,25 +40,161 @@ def record_event(
     organization: an Organization, its id, or None for deployment-wide events.
     target: the object acted on; kept as type, id and label so nothing cascades into the log.
     """
-    who = _actor_of(actor)
-    meta = current_request_meta()
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
         object_label = object_label or str(target)[:255]
-    org_id = getattr(organization, "pk", organization)
-    return AuditEvent.objects.create(
-        actor_type=who.kind,
-        actor_id=who.id,
-        actor_label=who.label[:254],
-        organization_id=org_id,
+    event = AuditEvent(
         action=action,
+        organization_id=getattr(organization, "pk", organization),
         object_type=object_type,
-        object_id=str(object_id),
+        object_pk=str(object_id or ""),
+        object_id=int(object_id) if str(object_id).isdigit() else None,
         object_label=object_label[:255],
+        object_repr=object_label,
         changes=changes or {},
         message=message,
-        ip_address=meta.ip_address,
-        user_agent=meta.user_agent,
-        request_id=meta.request_id,
+        severity=severity,
+        additional_data=extra or None,
     )
+    who = _actor_of(actor)
+    if who is not None:
+        apply_actor(event, who)
+    event.save(force_insert=True)
+    return event
+
+
+# --- checkpoints ---------------------------------------------------------------------------------
+
+def checkpoint_create(*, reason: str = "scheduled", force: bool = False):
+    """Sign the current chain head. Returns the new checkpoint, or the latest if nothing changed."""
+    import datetime as dt
+
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from .chain import chain_head
+    from .models import AuditCheckpoint
+    from .signing import make_note
+
+    tree_size, root = chain_head()
+    latest = AuditCheckpoint.objects.order_by("-tree_size").first()
+    if latest is not None and latest.tree_size >= tree_size and not force:
+        return latest
+    if latest is not None and latest.tree_size == tree_size:
+        return latest
+    when = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    note, key_id = make_note(tree_size, root, when)
+    try:
+        with transaction.atomic():
+            return AuditCheckpoint.objects.create(tree_size=tree_size, root=root, key_id=key_id, reason=reason,
+                                                  note=note)
+    except IntegrityError:  # another process signed the same head a moment ago
+        return AuditCheckpoint.objects.get(tree_size=tree_size)
+
+
+def seal_and_checkpoint(*, reason: str):
+    from .chain import seal_pending
+
+    seal_pending()
+    return checkpoint_create(reason=reason)
+
+
+# --- verification --------------------------------------------------------------------------------
+
+def verification_run(*, organization=None, checkpoint_note: str | None = None, triggered_by: str = ""):
+    """Verify the log, keep the result for the UI, and record it as an audit event."""
+    from django.utils import timezone
+
+    from .models import AuditVerification
+    from .verify import verify_log
+
+    org_id = getattr(organization, "pk", organization)
+    started = timezone.now()
+    result = verify_log(organization_id=org_id, checkpoint_note=checkpoint_note)
+    first = result.first
+    AuditVerification.objects.create(
+        started_at=started, finished_at=timezone.now(), organization_id=org_id, ok=result.ok,
+        events_checked=result.events_checked, tree_size=result.tree_size,
+        problem=str(first) if first else "", first_bad_event_id=first.event_id if first else None,
+        triggered_by=triggered_by[:254],
+    )
+    record_event(
+        "audit.verified" if result.ok else "audit.verification_failed",
+        organization=org_id,
+        severity=AuditEvent.Severity.INFO if result.ok else AuditEvent.Severity.CRITICAL,
+        changes={"events_checked": result.events_checked, "tree_size": result.tree_size,
+                 "problems": [str(p) for p in result.problems[:5]]},
+        message=str(first) if first else "",
+    )
+    return result
+
+
+def _raise_critical_finding(message: str, result) -> bool:
+    """Raise a critical finding through the findings app when it exists; False when it does not."""
+    from django.apps import apps
+
+    if not apps.is_installed("findings"):
+        return False
+    try:
+        from findings import services as findings_services
+    except ImportError:
+        return False
+    for name in ("raise_system_finding", "finding_raise", "raise_finding", "record_finding"):
+        func = getattr(findings_services, name, None)
+        if func is None:
+            continue
+        try:
+            func(rule="audit_log_verification_failed", severity="critical", organization=None, message=message,
+                 details={"problems": [str(p) for p in result.problems[:5]]})
+            return True
+        except TypeError:
+            continue
+    return False
+
+
+def run_daily_verification():
+    """The daily job: seal, checkpoint, verify everything; a failure is a critical finding."""
+    from django.utils import timezone
+
+    from core.context import current_actor
+    from hygiene.models import JobRun
+
+    from .partitions import ensure_partitions
+
+    actor = current_actor()
+    run = JobRun.objects.create(job="audit_verify", actor_label=actor.label if actor else "system")
+    ensure_partitions()
+    seal_and_checkpoint(reason="daily_verify")
+    result = verification_run(triggered_by=run.actor_label)
+    run.finished_at = timezone.now()
+    run.counts = {"events_checked": result.events_checked, "tree_size": result.tree_size, "archived": result.archived}
+    if result.ok:
+        run.status = JobRun.Status.SUCCEEDED
+    else:
+        run.status = JobRun.Status.FAILED
+        message = f"Audit log verification failed: {result.first}"
+        raised = _raise_critical_finding(message, result)
+        run.errors = [{"error": message, "finding_raised": raised,
+                       "problems": [str(p) for p in result.problems[:20]]}]
+    run.save(update_fields=["finished_at", "status", "counts", "errors"])
+    return run, result
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+def export_prepare(*, fmt: str, flt, actor=None):
+    """Seal, checkpoint and record the export (committed before any byte is sent). -> ExportPlan."""
+    from .exporting import FORMATS, ExportError, ExportPlan
+
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown format {fmt!r}: use csv or jsonl.")
+    checkpoint = seal_and_checkpoint(reason="export")
+    event = record_event(
+        "audit.exported", actor=actor, organization=flt.organization_id,
+        changes={"format": fmt, "filter": flt.as_dict(), "checkpoint_tree_size": checkpoint.tree_size},
+        message=f"Export ({fmt}) of events covered by checkpoint {checkpoint.tree_size}",
+    )
+    root = bytes(checkpoint.root)
+    return ExportPlan(fmt=fmt, flt=flt, tree_size=checkpoint.tree_size, checkpoint_note=checkpoint.note, root=root,
+                      event_id=event.pk)

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "accounts.middleware.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "audits.middleware.AuditContextMiddleware",  # auditlog context with the trusted client IP
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -273,6 +273,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- audit ------------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# One table for auditlog diffs and business events, hence one hash chain (docs/audit-log.md).
+AUDITLOG_LOGENTRY_MODEL = "audits.AuditEvent"
+AUDITLOG_STORE_JSON_CHANGES = True
+# PostgreSQL roles: the NOLOGIN owner of the audit tables, the app's login role (SELECT/INSERT only),
+# and the retention role that may detach/drop archived month partitions.
+AUDIT_DB_OWNER_ROLE = env.str("AUDIT_DB_OWNER_ROLE", default="portalgov_audit_owner")
+AUDIT_DB_APP_ROLE = env.str("AUDIT_DB_APP_ROLE", default="portalgov_app")
+AUDIT_DB_RETENTION_ROLE = env.str("AUDIT_DB_RETENTION_ROLE", default="portalgov_audit_retention")
+AUDIT_LOG_ORIGIN = env.str("AUDIT_LOG_ORIGIN", default="portalgov.audit/default")
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")  # base64 Ed25519 seed; keep it off the DB hosts
+AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing.key"))
+AUDIT_SIGNING_KEY_AUTOCREATE = env.bool("AUDIT_SIGNING_KEY_AUTOCREATE", default=DEBUG)
+AUDIT_VERIFY_KEYS = env.list("AUDIT_VERIFY_KEYS", default=[])  # base64 Ed25519 public keys (old keys too)
+AUDIT_MAX_UNSEALED_SECONDS = env.int("AUDIT_MAX_UNSEALED_SECONDS", default=15 * 60)
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

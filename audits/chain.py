@@ -1,0 +1,162 @@
+"""The hash chain: canonical bytes of an event, and the asynchronous sealer.
+
+Order: the sealer chains events in (txid, id) order and only takes rows whose transaction id is
+below the oldest running transaction (pg_snapshot_xmin). Every transaction below that horizon has
+finished, so no row can later appear before a sealed one: the order is commit-safe, concurrent
+writers never fork the chain, and rolled-back rows simply never exist. seq is gap-free because one
+sealer (advisory lock) assigns it. On SQLite (one writer at a time) id order is used.
+
+Canonical bytes: a fixed, versioned list of every stored column, each value rendered the same way
+by the sealer and the verifier (both read it back from the database, so jsonb normalisation and
+timestamp precision are what was stored), length-prefixed so no two rows can collide.
+"""
+
+import datetime as dt
+import hashlib
+import json
+
+from django.db import connection, transaction
+
+from .db import is_postgres
+from .models import AuditEvent, AuditSeal
+
+CANONICAL_VERSION = b"portalgov-audit-event-v1\n"
+GENESIS = hashlib.sha256(b"portalgov-audit-genesis").digest()
+SEALER_LOCK_KEY = 0x5EA1_A0D1  # pg_advisory_xact_lock key: one sealer at a time
+
+EVENT_TABLE = AuditEvent._meta.db_table
+SEAL_TABLE = AuditSeal._meta.db_table
+
+# Every stored column of AuditEvent, in hashing order. Adding a column means a new version.
+EVENT_COLUMNS = [
+    "id", "timestamp", "txid", "action", "severity", "organization_id",
+    "actor_type", "actor_ref", "actor_label", "actor_id", "actor_email",
+    "content_type_id", "object_type", "object_pk", "object_id", "object_label", "object_repr",
+    "changes", "changes_text", "serialized_data", "additional_data", "message",
+    "cid", "remote_addr", "remote_port", "user_agent", "request_id",
+]
+JSON_COLUMNS = frozenset({"changes", "serialized_data", "additional_data"})
+_JSON_FLAGS = [c in JSON_COLUMNS for c in EVENT_COLUMNS]
+COLUMN_INDEX = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+
+
+def select_columns(alias: str = "e") -> str:
+    return ", ".join(f'{alias}."{c}"' for c in EVENT_COLUMNS)
+
+
+def _render(value, is_json: bool) -> bytes:
+    if value is None:
+        return b"\x00"
+    if is_json:
+        if isinstance(value, (str, bytes, bytearray, memoryview)):
+            value = json.loads(bytes(value) if not isinstance(value, str) else value)
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    elif isinstance(value, dt.datetime):
+        if value.tzinfo is None:  # SQLite hands back naive UTC
+            value = value.replace(tzinfo=dt.UTC)
+        text = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    else:
+        text = str(value)
+    data = text.encode("utf-8")
+    return b"\x01" + len(data).to_bytes(4, "big") + data
+
+
+def canonical_bytes(row) -> bytes:
+    """row: the values of EVENT_COLUMNS, in order, as the database returns them."""
+    parts = [CANONICAL_VERSION]
+    for value, is_json in zip(row, _JSON_FLAGS, strict=True):
+        parts.append(_render(value, is_json))
+    return b"".join(parts)
+
+
+def content_hash(row) -> bytes:
+    return hashlib.sha256(canonical_bytes(row)).digest()
+
+
+def link(prev_hash: bytes, content: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + prev_hash + content).digest()
+
+
+def horizon(cursor) -> int | None:
+    """Transaction ids below this have all finished (PostgreSQL); None on SQLite."""
+    if not is_postgres():
+        return None
+    cursor.execute("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
+    return cursor.fetchone()[0]
+
+
+def seal_pending(*, batch_size: int = 5000, max_rows: int | None = None) -> int:
+    """Seal every event that is safe to seal now; returns how many were sealed. Idempotent."""
+    total = 0
+    while max_rows is None or total < max_rows:
+        n = _seal_batch(batch_size if max_rows is None else min(batch_size, max_rows - total))
+        total += n
+        if n == 0:
+            break
+    return total
+
+
+def _seal_batch(limit: int) -> int:
+    pg = is_postgres()
+    with transaction.atomic(), connection.cursor() as cur:
+        if pg:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+        top = horizon(cur)
+        cur.execute(f"SELECT seq, txid, event_id, chain_hash FROM {SEAL_TABLE} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+        last = cur.fetchone()
+        seq, last_txid, last_id, prev = (last[0], last[1], last[2], bytes(last[3])) if last else (0, None, None, GENESIS)
+        cols = select_columns()
+        if pg:
+            where, params = "e.txid < %s", [top]
+            if last is not None:
+                where += " AND (e.txid, e.id) > (%s, %s)"
+                params += [last_txid, last_id]
+            order = "e.txid, e.id"
+        else:
+            where, params = "e.id > %s", [last_id or 0]
+            order = "e.id"
+        cur.execute(
+            f"SELECT {cols} FROM {EVENT_TABLE} e WHERE {where} ORDER BY {order} LIMIT %s",  # noqa: S608
+            [*params, limit],
+        )
+        rows = cur.fetchall()
+        if not rows:
+            return 0
+        i_id, i_ts, i_tx = COLUMN_INDEX["id"], COLUMN_INDEX["timestamp"], COLUMN_INDEX["txid"]
+        seals = []
+        for row in rows:
+            seq += 1
+            ch = content_hash(row)
+            chain = link(prev, ch)
+            seals.append((seq, row[i_id], row[i_ts], row[i_tx], ch, prev, chain))
+            prev = chain
+        _insert_seals(cur, seals)
+        return len(rows)
+
+
+def _insert_seals(cur, seals) -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    sql = (
+        f"INSERT INTO {SEAL_TABLE} (seq, event_id, event_timestamp, txid, content_hash, prev_hash, chain_hash, "  # noqa: S608
+        "sealed_at) VALUES "
+    )
+    if is_postgres():
+        from psycopg2.extras import execute_values
+
+        execute_values(
+            cur.cursor if hasattr(cur, "cursor") else cur, sql + "%s",
+            [(s, e, ts, tx, ch, pv, cn, now) for s, e, ts, tx, ch, pv, cn in seals], page_size=2000,
+        )
+    else:
+        cur.executemany(sql + "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                        [(s, e, ts, tx, ch, pv, cn, now) for s, e, ts, tx, ch, pv, cn in seals])
+
+
+def chain_head() -> tuple[int, bytes]:
+    """(last seq, its chain hash), or (0, GENESIS) for an empty chain."""
+    last = AuditSeal.objects.order_by("-seq").values_list("seq", "chain_hash").first()
+    if last is None:
+        return 0, GENESIS
+    return last[0], bytes(last[1])

@@ -1,0 +1,201 @@
+"""Reading the audit log: filters (shared by the pages, the API and exports) and keyset pages."""
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import AuditCheckpoint, AuditEvent, AuditSeal, AuditVerification
+
+
+class FilterError(ValueError):
+    """Bad filter input; the message is meant for people."""
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    organization_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    action: str = ""
+    actor: str = ""
+    actor_ref: str = ""
+    object_type: str = ""
+    object_pk: str = ""
+    q: str = ""
+
+    def as_dict(self) -> dict:
+        out = {}
+        for key, value in asdict(self).items():
+            if value in (None, ""):
+                continue
+            out[key] = value.isoformat() if isinstance(value, dt.datetime) else value
+        return out
+
+
+def parse_when(value: str, *, name: str, end: bool = False) -> dt.datetime | None:
+    """'2026-11-01' (a whole day) or an ISO date-time; naive values are in the site's time zone."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        try:
+            day = parse_date(value)
+        except ValueError:
+            day = None
+        if day is None:
+            raise FilterError(f"{name}: {value!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+        parsed = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def build_filter(*, organization_id=None, since="", until="", action="", actor="", actor_ref="",
+                 object_type="", object_pk="", q="") -> AuditFilter:
+    """Validate raw strings into an AuditFilter; raise FilterError with a clear message."""
+    start = parse_when(since, name="since") if isinstance(since, str) else since
+    stop = parse_when(until, name="until", end=True) if isinstance(until, str) else until
+    if start and stop and start >= stop:
+        raise FilterError("since must be before until.")
+    for name, value, limit in (("action", action, 100), ("actor", actor, 254), ("object type", object_type, 100),
+                               ("object id", object_pk, 255), ("search", q, 200)):
+        if len(value or "") > limit:
+            raise FilterError(f"{name} is too long (at most {limit} characters).")
+    return AuditFilter(
+        organization_id=organization_id, since=start, until=stop, action=(action or "").strip(),
+        actor=(actor or "").strip(), actor_ref=(actor_ref or "").strip(), object_type=(object_type or "").strip(),
+        object_pk=(object_pk or "").strip(), q=(q or "").strip(),
+    )
+
+
+def events(f: AuditFilter) -> QuerySet:
+    qs = AuditEvent.objects.all()
+    if f.organization_id is not None:
+        qs = qs.filter(organization_id=f.organization_id)
+    if f.since:
+        qs = qs.filter(timestamp__gte=f.since)
+    if f.until:
+        qs = qs.filter(timestamp__lt=f.until)
+    if f.action:
+        qs = qs.filter(action__startswith=f.action[:-1]) if f.action.endswith("*") else qs.filter(action=f.action)
+    if f.actor:
+        qs = qs.filter(actor_label__icontains=f.actor)
+    if f.actor_ref:
+        qs = qs.filter(actor_ref=f.actor_ref)
+    if f.object_type:
+        qs = qs.filter(object_type=f.object_type)
+    if f.object_pk:
+        qs = qs.filter(object_pk=f.object_pk)
+    if f.q:
+        qs = qs.filter(Q(object_label__icontains=f.q) | Q(message__icontains=f.q) | Q(action__icontains=f.q)
+                       | Q(actor_label__icontains=f.q))
+    return qs
+
+
+def filter_sql(f: AuditFilter, alias: str = "e") -> tuple[str, list]:
+    """The same filter as events(), as SQL for COPY-based exports."""
+    clauses, params = ["TRUE"], []
+
+    def like(value):
+        return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
+
+    if f.organization_id is not None:
+        clauses.append(f"{alias}.organization_id = %s")
+        params.append(f.organization_id)
+    if f.since:
+        clauses.append(f'{alias}."timestamp" >= %s')
+        params.append(f.since)
+    if f.until:
+        clauses.append(f'{alias}."timestamp" < %s')
+        params.append(f.until)
+    if f.action:
+        if f.action.endswith("*"):
+            clauses.append(f"{alias}.action LIKE %s")
+            params.append(f.action[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        else:
+            clauses.append(f"{alias}.action = %s")
+            params.append(f.action)
+    if f.actor:
+        clauses.append(f"LOWER({alias}.actor_label) LIKE %s")
+        params.append(like(f.actor))
+    if f.actor_ref:
+        clauses.append(f"{alias}.actor_ref = %s")
+        params.append(f.actor_ref)
+    if f.object_type:
+        clauses.append(f"{alias}.object_type = %s")
+        params.append(f.object_type)
+    if f.object_pk:
+        clauses.append(f"{alias}.object_pk = %s")
+        params.append(f.object_pk)
+    if f.q:
+        clauses.append("(" + " OR ".join(f"LOWER({alias}.{c}) LIKE %s" for c in
+                                         ("object_label", "message", "action", "actor_label")) + ")")
+        params += [like(f.q)] * 4
+    return " AND ".join(clauses), params
+
+
+# --- keyset pagination: newest first, (timestamp, id) cursor ------------------------------------
+
+def encode_cursor(event) -> str:
+    raw = f"{event.timestamp.isoformat()}|{event.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        when, pk = raw.rsplit("|", 1)
+        parsed = parse_datetime(when)
+        if parsed is None:
+            raise ValueError
+        return parsed, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise FilterError("The page link is not valid; start again from the first page.")
+
+
+def page(qs: QuerySet, *, after: str = "", size: int = 50) -> tuple[list, str | None]:
+    """One page of events older than the cursor, and the cursor of the next page (or None)."""
+    qs = qs.order_by("-timestamp", "-id")
+    if after:
+        when, pk = decode_cursor(after)
+        # timestamp__lte bounds the index range scan; the OR only trims the rows of that same instant.
+        qs = qs.filter(timestamp__lte=when).filter(Q(timestamp__lt=when) | Q(id__lt=pk))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+
+def events_for_object_ref(*, organization, object_type: str, object_pk: str) -> QuerySet:
+    return AuditEvent.objects.filter(
+        organization_id=getattr(organization, "pk", organization), object_type=object_type, object_pk=str(object_pk)
+    ).order_by("-timestamp", "-id")
+
+
+def events_for_object(*, organization, obj) -> QuerySet:
+    return events_for_object_ref(organization=organization, object_type=obj._meta.label_lower, object_pk=str(obj.pk))
+
+
+def seal_of(event_id: int):
+    return AuditSeal.objects.filter(event_id=event_id).first()
+
+
+def latest_verification(organization_id: int | None = None):
+    """The newest run that covered this organization (a whole-log run covers everyone)."""
+    return (
+        AuditVerification.objects.filter(Q(organization_id=organization_id) | Q(organization_id__isnull=True))
+        .exclude(finished_at=None).order_by("-started_at").first()
+    )
+
+
+def latest_checkpoint():
+    return AuditCheckpoint.objects.order_by("-tree_size").first()

@@ -1,0 +1,215 @@
+"""Re-compute the whole chain and name the first bad event.
+
+Walks the seal rows by seq (never by id or time), recomputes each event's content hash from its
+stored columns, checks every link, the (txid, id) order, every stored checkpoint and, optionally, a
+checkpoint file kept outside the database. Then looks for events the sealer never saw: rows slipped
+in behind the sealer's position ("inserted") or left unsealed longer than allowed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import chain
+from .db import is_postgres
+from .models import AuditArchive, AuditCheckpoint
+from .signing import CheckpointError, parse_note
+
+MAX_PROBLEMS = 20
+
+
+@dataclass
+class Problem:
+    kind: str  # changed | missing | inserted | reordered | broken_link | gap | unsealed | checkpoint
+    detail: str
+    seq: int | None = None
+    event_id: int | None = None
+
+    def __str__(self):
+        where = []
+        if self.event_id is not None:
+            where.append(f"event #{self.event_id}")
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        return f"{' / '.join(where) or 'log'}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class VerifyResult:
+    events_checked: int = 0
+    seals_checked: int = 0
+    tree_size: int = 0
+    archived: int = 0
+    pending: int = 0
+    checkpoints_checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def add(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+
+def _ts(value) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ") if isinstance(value, dt.datetime) else str(value)
+
+
+def _archived_ranges():
+    return [(a.month, a.last_seq or 0) for a in AuditArchive.objects.all()]
+
+
+def _is_archived(ranges, event_ts, seq) -> bool:
+    if not ranges or event_ts is None:
+        return False
+    if isinstance(event_ts, dt.datetime) and event_ts.tzinfo is None:
+        event_ts = event_ts.replace(tzinfo=dt.UTC)
+    month = event_ts.astimezone(dt.UTC).date().replace(day=1)
+    return any(month == m and seq <= last for m, last in ranges)
+
+
+def verify_log(*, organization_id: int | None = None, checkpoint_note: str | None = None,
+               now=None, batch: int = 10000) -> VerifyResult:
+    """Verify everything (or, with organization_id, that organization's events and every link)."""
+    now = now or timezone.now()
+    result = VerifyResult()
+    ranges = _archived_ranges()
+    pg = is_postgres()
+
+    # Checkpoints to compare on the way: tree_size -> (root, label).
+    expected_roots: dict[int, tuple[bytes, str]] = {}
+    for cp in AuditCheckpoint.objects.order_by("tree_size"):
+        try:
+            parsed = parse_note(cp.note)
+        except CheckpointError as exc:
+            result.add(Problem("checkpoint", f"stored checkpoint {cp.tree_size} is not valid: {exc}"))
+            continue
+        if parsed.tree_size != cp.tree_size or parsed.root != bytes(cp.root):
+            result.add(Problem("checkpoint", f"stored checkpoint {cp.tree_size} disagrees with its signed note"))
+            continue
+        expected_roots[cp.tree_size] = (parsed.root, f"stored checkpoint {cp.tree_size}")
+    if checkpoint_note is not None:
+        try:
+            parsed = parse_note(checkpoint_note)
+        except CheckpointError as exc:
+            result.add(Problem("checkpoint", f"the checkpoint file does not verify: {exc}"))
+        else:
+            prior = expected_roots.get(parsed.tree_size)
+            if prior and prior[0] != parsed.root:
+                result.add(Problem("checkpoint", f"the checkpoint file and stored checkpoint {parsed.tree_size} disagree"))
+            expected_roots[parsed.tree_size] = (parsed.root, f"the checkpoint file (size {parsed.tree_size})")
+
+    cols = chain.select_columns("e")
+    n_cols = len(chain.EVENT_COLUMNS)
+    i_org = chain.COLUMN_INDEX["organization_id"]
+    i_tx = chain.COLUMN_INDEX["txid"]
+    i_ts = chain.COLUMN_INDEX["timestamp"]
+    i_action = chain.COLUMN_INDEX["action"]
+    sql = (
+        f"SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, s.chain_hash, "  # noqa: S608
+        f"e.id IS NOT NULL, {cols} FROM {chain.SEAL_TABLE} s LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id "
+        "ORDER BY s.seq"
+    )
+    prev_chain = chain.GENESIS
+    expected_seq = 1
+    last_key = None
+    with transaction.atomic():
+        cur = connection.chunked_cursor() if pg else connection.cursor()
+        try:
+            cur.execute(sql)
+            while True:
+                rows = cur.fetchmany(batch)
+                if not rows:
+                    break
+                for r in rows:
+                    seq, event_id, seal_ts, seal_tx = r[0], r[1], r[2], r[3]
+                    content, prev, chained = bytes(r[4]), bytes(r[5]), bytes(r[6])
+                    present = r[7]
+                    row = r[8:8 + n_cols]
+                    result.seals_checked += 1
+                    if seq != expected_seq:
+                        result.add(Problem("missing", f"seal rows {expected_seq}..{seq - 1} are missing "
+                                                      f"(events were removed together with their seals)", seq=expected_seq))
+                    if prev != prev_chain:
+                        result.add(Problem("broken_link", "the link to the previous event does not match "
+                                                          "(an event was inserted, removed or re-chained before it)",
+                                           seq=seq, event_id=event_id))
+                    if chain.link(prev, content) != chained:
+                        result.add(Problem("broken_link", "the seal's chain hash was altered", seq=seq, event_id=event_id))
+                    key = (seal_tx, event_id) if pg else (event_id,)
+                    if last_key is not None and None not in key and None not in last_key and key <= last_key:
+                        result.add(Problem("reordered", "sealed out of commit order (after an event that comes later)",
+                                           seq=seq, event_id=event_id))
+                    last_key = key
+                    if not present:
+                        if _is_archived(ranges, seal_ts, seq):
+                            result.archived += 1
+                        else:
+                            result.add(Problem("missing", f"the event sealed at {_ts(seal_ts)} is no longer in the log "
+                                                          "(deleted)", seq=seq, event_id=event_id))
+                    elif organization_id is None or row[i_org] == organization_id:
+                        result.events_checked += 1
+                        if chain.content_hash(row) != content:
+                            result.add(Problem("changed", f"its content ({row[i_action]} at {_ts(row[i_ts])}) no longer "
+                                                          "matches the hash sealed for it", seq=seq, event_id=event_id))
+                        elif row[i_tx] != seal_tx:
+                            result.add(Problem("changed", "its transaction id differs from the sealed one", seq=seq,
+                                               event_id=event_id))
+                    prev_chain = chained
+                    expected_seq = seq + 1
+                    if seq in expected_roots:
+                        root, label = expected_roots.pop(seq)
+                        result.checkpoints_checked += 1
+                        if root != chained:
+                            result.add(Problem("checkpoint", f"the chain at seq {seq} differs from {label} "
+                                                             "(events up to there were altered or re-chained)", seq=seq))
+        finally:
+            cur.close()
+        result.tree_size = expected_seq - 1
+        for size, (_root, label) in sorted(expected_roots.items()):
+            result.add(Problem("missing", f"{label} covers {size} events but the log holds only {result.tree_size}: "
+                                          f"the newest {size - result.tree_size} events were deleted", seq=result.tree_size + 1))
+        _check_unsealed(result, organization_id=organization_id, now=now, last_key=last_key, pg=pg)
+    return result
+
+
+def _check_unsealed(result, *, organization_id, now, last_key, pg) -> None:
+    where = f"NOT EXISTS (SELECT 1 FROM {chain.SEAL_TABLE} s WHERE s.event_id = e.id)"  # noqa: S608
+    params: list = []
+    if organization_id is not None:
+        where += " AND e.organization_id = %s"
+        params.append(organization_id)
+    max_age = dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS)
+    with connection.cursor() as cur:
+        top = chain.horizon(cur)
+        cur.execute(
+            f"SELECT e.id, e.txid, e.timestamp, e.action FROM {chain.EVENT_TABLE} e WHERE {where} "  # noqa: S608
+            "ORDER BY e.id LIMIT 1000", params,
+        )
+        for event_id, txid, ts, action in cur.fetchall():
+            if isinstance(ts, dt.datetime) and ts.tzinfo is None:
+                ts = ts.replace(tzinfo=dt.UTC)
+            key = (txid, event_id) if pg else (event_id,)
+            behind = last_key is not None and (None in key or key < last_key)
+            if behind:
+                result.add(Problem("inserted", f"{action} at {_ts(ts)} was added behind the sealer's position "
+                                               "(it is not in the chain)", event_id=event_id))
+            elif (top is None or txid < top) and ts < now - max_age:
+                result.add(Problem("unsealed", f"{action} at {_ts(ts)} has not been sealed for more than "
+                                               f"{settings.AUDIT_MAX_UNSEALED_SECONDS} s (is the sealer running?)",
+                                   event_id=event_id))
+            else:
+                result.pending += 1
