@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import urls as accounts_urls
 from accounts import views as accounts_views
+from carriers import urls as carriers_urls
 from core import urls as core_urls
 from core import views as core_views
 from hygiene import urls as hygiene_urls
@@ -17,6 +18,7 @@ from security import urls as security_urls
 org_urlpatterns = [
     *core_urls.org_urlpatterns,
     *accounts_urls.org_urlpatterns,
+    *carriers_urls.org_urlpatterns,
     *hygiene_urls.org_urlpatterns,
     *security_urls.org_urlpatterns,
 ]
