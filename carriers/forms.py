@@ -86,7 +86,7 @@ class CustomPortalForm(forms.Form):
     support_phone = forms.CharField(max_length=40, required=False)
     downtime_protocol = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     functions = forms.ModelMultipleChoiceField(
-        queryset=PortalFunction.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=PortalFunction.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, to_field_name="code",
     )
     carriers = forms.ModelMultipleChoiceField(
         queryset=Carrier.objects.none(), required=False, label="Carriers reached",
