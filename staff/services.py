@@ -135,3 +135,29 @@ def staff_end_dates_passed(*, organization, today: datetime.date, acting_user=No
         staff_terminate(staff=staff, acting_user=acting_user, end_date=staff.end_date, source="end date passed")
         count += 1
     return count
+
+
+@transaction.atomic
+def enrollment_administrator_add(*, enrollment, staff_member: StaffMember, role: str, acting_user):
+    from .models import EnrollmentAdministrator
+
+    if staff_member.organization_id != enrollment.organization_id:
+        raise ValidationError("The administrator must be on this practice's roster.")
+    if not staff_member.is_active:
+        raise ValidationError(f"{staff_member.full_name} is not an active employee.")
+    admin, created = EnrollmentAdministrator.objects.update_or_create(
+        enrollment=enrollment, staff_member=staff_member, defaults={"role": role})
+    record_event("enrollment_administrator.added" if created else "enrollment_administrator.changed",
+                 actor=acting_user, organization=enrollment.organization_id, target=admin,
+                 changes={"role": [None, role]})
+    _reevaluate(enrollment.organization)
+    return admin
+
+
+@transaction.atomic
+def enrollment_administrator_remove(*, administrator, acting_user) -> None:
+    organization = administrator.enrollment.organization
+    record_event("enrollment_administrator.removed", actor=acting_user, organization=organization.pk,
+                 target=administrator, changes={"role": [administrator.role, None]})
+    administrator.delete()
+    _reevaluate(organization)

@@ -1,0 +1,58 @@
+"""Reads for the access pages: a fixed number of queries however many staff and accounts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from carriers.models import PortalEnrollment
+from findings.models import Finding
+from staff.models import StaffMember
+
+from .models import PortalAccount, ProvisioningTask
+
+
+def matrix_columns(organization):
+    return list(PortalEnrollment.objects.filter(organization=organization).select_related("portal")
+                .order_by("portal__name", "pk"))
+
+
+def matrix_cells(organization, staff_ids, *, include_deactivated: bool = False) -> dict:
+    """{(staff_id, enrollment_id): [account, ...]} with functions prefetched and `flagged` set
+    on accounts that have an open finding."""
+    accounts = (PortalAccount.objects.filter(organization=organization, staff_member_id__in=staff_ids)
+                .prefetch_related("functions").order_by("pk"))
+    if not include_deactivated:
+        accounts = accounts.exclude(status="deactivated")
+    flagged = set(Finding.objects.filter(organization=organization, resolved_at__isnull=True,
+                                         portal_account__isnull=False).values_list("portal_account_id", flat=True))
+    cells = defaultdict(list)
+    for acct in accounts:
+        acct.flagged = acct.pk in flagged
+        cells[(acct.staff_member_id, acct.enrollment_id)].append(acct)
+    return cells
+
+
+def matrix_staff(organization, *, include_leavers: bool = True):
+    qs = StaffMember.objects.filter(organization=organization).order_by("full_name", "pk")
+    if not include_leavers:
+        qs = qs.exclude(employment_status="terminated")
+    return qs
+
+
+def task_queue(organization, *, assignee=None, status=ProvisioningTask.Status.OPEN):
+    qs = (ProvisioningTask.objects.filter(organization=organization)
+          .select_related("portal_account__staff_member", "portal_account__enrollment__portal", "assignee",
+                          "completed_by")
+          .prefetch_related("functions"))
+    if assignee == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("due_on", "created_at", "pk")
+
+
+def accounts_of(staff: StaffMember):
+    return (PortalAccount.objects.filter(staff_member=staff).select_related("enrollment__portal")
+            .prefetch_related("functions").order_by("enrollment__portal__name", "pk"))

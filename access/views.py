@@ -1,0 +1,308 @@
+"""Access pages: policy, matrix (+CSV), account detail, provisioning wizard, task queues, my accounts."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts import roles
+from accounts.tenancy import org_view
+from carriers.models import PortalFunction
+from staff.forms import NewHireForm, apply_validation_error
+from staff.models import JobRole, StaffMember
+from staff.selectors import staff_for_user
+from staff.services import staff_create
+
+from .forms import AccountForm, ExceptionRequestForm, TaskCompleteForm, TransitionForm
+from .lifecycle import InvalidTransition
+from .models import AccessException, PortalAccount, ProvisioningTask
+from .policy import DEFAULT_POLICY, policy_for_organization, policy_is_customized
+from .policy_services import access_policy_set, exception_approve, exception_request, exception_revoke
+from .selectors import accounts_of, matrix_cells, matrix_columns, matrix_staff, task_queue
+from .services import portal_account_transition, portal_account_update, proposed_accounts, provisioning_plan_apply
+from .services import task_complete as task_complete_service
+
+PAGE_SIZE = 50
+
+
+# --- policy ---------------------------------------------------------------------------------------
+
+@org_view(roles.VIEW_PORTAL_ACCOUNTS)
+def policy(request):
+    org = request.organization
+    can_edit = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    functions = list(PortalFunction.objects.all())
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only administrators change the access policy.")
+        job_role = request.POST.get("job_role", "")
+        if job_role not in JobRole.values:
+            messages.error(request, "Unknown job role.")
+        else:
+            try:
+                access_policy_set(organization=org, job_role=job_role, acting_user=request.user,
+                                  function_codes=request.POST.getlist("functions"))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Policy for {JobRole(job_role).label} saved; findings re-evaluated.")
+            return redirect("access_policy", org_slug=org.slug)
+    current = policy_for_organization(org)
+    customized = policy_is_customized(org)
+    rows = [{"job_role": code, "label": label, "allowed": current.get(code, frozenset()),
+             "customized": code in customized, "default": DEFAULT_POLICY.get(code, frozenset())}
+            for code, label in JobRole.choices]
+    return render(request, "access/policy.html", {"rows": rows, "functions": functions, "can_edit": can_edit})
+
+
+# --- access matrix --------------------------------------------------------------------------------
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheets run cells that start with these as formulas.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@org_view(roles.VIEW_PORTAL_ACCOUNTS)
+def matrix(request):
+    org = request.organization
+    include_leavers = request.GET.get("leavers") != "0"
+    columns = matrix_columns(org)
+    staff_qs = matrix_staff(org, include_leavers=include_leavers)
+    if request.GET.get("format") == "csv":
+        return _matrix_csv(org, columns, staff_qs)
+    page = Paginator(staff_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    cells = matrix_cells(org, [s.pk for s in page])
+    rows = [{"staff": s, "cells": [cells.get((s.pk, e.pk), []) for e in columns]} for s in page]
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(request, "access/matrix.html", {
+        "columns": columns, "rows": rows, "page_obj": page, "include_leavers": include_leavers,
+        "querystring": querystring.urlencode(),
+    })
+
+
+def _matrix_csv(org, columns, staff_qs):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="access-matrix-{org.slug}-{timezone.localdate()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Staff member", "Work e-mail", "Job role", "Employment", *[str(e) for e in columns]])
+    staff = list(staff_qs)
+    cells = matrix_cells(org, [s.pk for s in staff])
+    for s in staff:
+        row = [_csv_safe(s.full_name), _csv_safe(s.work_email), s.get_job_role_display(),
+               s.get_employment_status_display()]
+        for e in columns:
+            parts = []
+            for a in cells.get((s.pk, e.pk), []):
+                fns = "; ".join(f.name for f in a.functions.all())
+                parts.append(f"{a.portal_user_id or '(no ID)'} [{a.get_status_display()}] {fns}"
+                             + (" FINDING" if a.flagged else ""))
+            row.append(_csv_safe(" | ".join(parts)))
+        writer.writerow(row)
+    return response
+
+
+# --- one account ----------------------------------------------------------------------------------
+
+@org_view(roles.VIEW_PORTAL_ACCOUNTS)
+def account_detail(request, pk):
+    org = request.organization
+    account = get_object_or_404(PortalAccount.objects.select_related("staff_member", "enrollment__portal",
+                                                                     "provisioned_by"), pk=pk, organization=org)
+    can_manage = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    can_approve = roles.RUN_ACCESS_REVIEWS in request.org_perms
+    form = AccountForm(instance=PortalAccount.objects.get(pk=account.pk))
+    transition_form = TransitionForm(account=account)
+    exception_form = ExceptionRequestForm()
+    if request.method == "POST":
+        which = request.POST.get("form")
+        if which in ("edit", "transition", "exception") and not can_manage:
+            raise PermissionDenied("Only administrators change portal accounts.")
+        if which == "edit":
+            form = AccountForm(request.POST, instance=PortalAccount.objects.get(pk=account.pk))
+            if form.is_valid():
+                try:
+                    portal_account_update(account=account, acting_user=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    apply_validation_error(form, exc)
+                else:
+                    messages.success(request, "Account saved.")
+                    return redirect("account_detail", org_slug=org.slug, pk=account.pk)
+        elif which == "transition":
+            transition_form = TransitionForm(request.POST, account=account)
+            if transition_form.is_valid():
+                try:
+                    portal_account_transition(account=account, acting_user=request.user,
+                                              to_status=transition_form.cleaned_data["to_status"],
+                                              reason=transition_form.cleaned_data["reason"])
+                except (InvalidTransition, ValidationError) as exc:
+                    transition_form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+                else:
+                    messages.success(request, "Status changed.")
+                    return redirect("account_detail", org_slug=org.slug, pk=account.pk)
+        elif which == "exception":
+            exception_form = ExceptionRequestForm(request.POST)
+            if exception_form.is_valid():
+                try:
+                    exception_request(account=account, acting_user=request.user, **exception_form.cleaned_data)
+                except ValidationError as exc:
+                    apply_validation_error(exception_form, exc)
+                else:
+                    messages.success(request, "Exception requested; someone else must approve it.")
+                    return redirect("account_detail", org_slug=org.slug, pk=account.pk)
+        elif which in ("approve", "revoke"):
+            exc_row = get_object_or_404(AccessException, pk=request.POST.get("exception"), portal_account=account)
+            if not can_approve:
+                raise PermissionDenied("Your role does not approve exceptions.")
+            try:
+                if which == "approve":
+                    exception_approve(exception=exc_row, acting_user=request.user)
+                else:
+                    exception_revoke(exception=exc_row, acting_user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"Exception {which}d.")
+            return redirect("account_detail", org_slug=org.slug, pk=account.pk)
+        else:
+            messages.error(request, "Unknown form.")
+    today = timezone.localdate()
+    exceptions = list(account.exceptions.select_related("function", "requested_by", "approved_by"))
+    for e in exceptions:
+        e.live = e.is_live(today)
+    return render(request, "access/account_detail.html", {
+        "account": account, "form": form, "transition_form": transition_form, "exception_form": exception_form,
+        "exceptions": exceptions, "can_manage": can_manage, "can_approve": can_approve,
+        "findings": account.findings.filter(resolved_at__isnull=True),
+        "tasks": account.tasks.select_related("assignee", "completed_by").order_by("-created_at")[:20],
+    })
+
+
+# --- provisioning wizard --------------------------------------------------------------------------
+
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def provision_start(request):
+    """Step 1: the new hire (added to the roster here) or someone already on it."""
+    org = request.organization
+    form = NewHireForm(request.POST or None, organization=org)
+    if request.method == "POST" and request.POST.get("existing"):
+        staff = get_object_or_404(StaffMember, pk=request.POST["existing"], organization=org)
+        return redirect("provision_plan", org_slug=org.slug, pk=staff.pk)
+    if request.method == "POST":
+        if roles.MANAGE_STAFF not in request.org_perms:
+            raise PermissionDenied("Only administrators add people to the roster.")
+        if form.is_valid():
+            try:
+                staff = staff_create(organization=org, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, f"{staff.full_name} added to the roster.")
+                return redirect("provision_plan", org_slug=org.slug, pk=staff.pk)
+    recent = StaffMember.objects.filter(organization=org, employment_status="active").order_by("-created_at")[:20]
+    return render(request, "access/provision_start.html", {"form": form, "recent": recent})
+
+
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def provision_plan(request, pk):
+    """Step 2: the accounts and functions the job role needs across the registered portals."""
+    org = request.organization
+    staff = get_object_or_404(StaffMember, pk=pk, organization=org)
+    proposals = proposed_accounts(staff) if staff.is_active else []
+    allowed = policy_for_organization(org).get(staff.job_role, frozenset())
+    error = None
+    if request.method == "POST":
+        by_pk = {p["enrollment"].pk: p["enrollment"] for p in proposals}
+        selections = []
+        for enr_pk, enrollment in by_pk.items():
+            if request.POST.get(f"enrollment_{enr_pk}"):
+                selections.append((enrollment, request.POST.getlist(f"functions_{enr_pk}")))
+        if not selections:
+            error = "Choose at least one portal."
+        else:
+            try:
+                tasks = provisioning_plan_apply(staff=staff, acting_user=request.user, selections=selections)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                messages.success(request, f"{len(tasks)} provisioning task{'s' if len(tasks) != 1 else ''} created "
+                                          f"for {staff.full_name}, each in its portal administrator's queue.")
+                return redirect("staff_detail", org_slug=org.slug, pk=staff.pk)
+    for p in proposals:
+        p["beyond"] = [f for f in p["offered"] if f.code not in allowed]
+        p["admin"] = p["enrollment"].administrators.filter(staff_member__employment_status="active").first()
+    return render(request, "access/provision_plan.html", {"staff": staff, "proposals": proposals, "error": error})
+
+
+# --- task queues ----------------------------------------------------------------------------------
+
+def _can_work_task(request, task) -> bool:
+    if roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms:
+        return True
+    return task.assignee is not None and task.assignee.user_id == request.user.pk
+
+
+@org_view(roles.VIEW_ORGANIZATION)
+def tasks(request):
+    """Each portal administrator's queue. Administrators of the practice see every queue; a portal
+    administrator without that role sees their own."""
+    org = request.organization
+    me = staff_for_user(organization=org, user=request.user)
+    manage_all = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    if not manage_all and me is None:
+        raise PermissionDenied("You have no task queue here.")
+    who = request.GET.get("assignee", "mine" if me else "all")
+    assignee = None
+    if not manage_all or who == "mine":
+        assignee = me
+    elif who == "unassigned":
+        assignee = "unassigned"
+    elif who.isdigit():
+        assignee = get_object_or_404(StaffMember, pk=who, organization=org)
+    status = request.GET.get("status", "open")
+    status = status if status in ProvisioningTask.Status.values else None
+    page = Paginator(task_queue(org, assignee=assignee, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    admins = (StaffMember.objects.filter(organization=org, administered_enrollments__isnull=False)
+              .distinct().order_by("full_name")) if manage_all else []
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(request, "access/tasks.html", {
+        "page_obj": page, "who": who, "status": status or "", "admins": admins, "me": me,
+        "manage_all": manage_all, "querystring": querystring.urlencode(), "today": timezone.localdate(),
+    })
+
+
+@org_view(roles.VIEW_ORGANIZATION)
+def task_complete(request, pk):
+    org = request.organization
+    task = get_object_or_404(ProvisioningTask.objects.select_related(
+        "portal_account__staff_member", "portal_account__enrollment__portal", "assignee"), pk=pk, organization=org)
+    if not _can_work_task(request, task):
+        raise PermissionDenied("This task is in another administrator's queue.")
+    form = TaskCompleteForm(request.POST or None, task=task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task_complete_service(task=task, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, InvalidTransition) as exc:
+            if isinstance(exc, ValidationError):
+                apply_validation_error(form, exc)
+            else:
+                form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Done: {task}. Recorded with the payer's confirmation.")
+            return redirect("tasks", org_slug=org.slug)
+    return render(request, "access/task_complete.html", {"task": task, "form": form})
+
+
+# --- my own accounts ------------------------------------------------------------------------------
+
+@org_view(roles.VIEW_ORGANIZATION)
+def my_accounts(request):
+    me = staff_for_user(organization=request.organization, user=request.user)
+    accounts = accounts_of(me) if me else []
+    return render(request, "access/my_accounts.html", {"me": me, "accounts": accounts})
+

@@ -1,0 +1,185 @@
+"""Roster pages: list, detail, add/edit, leaver, CSV upload with preview, enrollment administrators."""
+
+import base64
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from access.models import ProvisioningTask
+from accounts import roles
+from accounts.tenancy import org_view
+from carriers.models import PortalEnrollment
+
+from .forms import AdministratorForm, RosterUploadForm, StaffForm, apply_validation_error
+from .models import EmploymentStatus, EnrollmentAdministrator, JobRole, StaffMember
+from .roster_import import MAX_BYTES, RosterImportError, roster_import, roster_plan
+from .selectors import roster_search
+from .services import (
+    enrollment_administrator_add,
+    enrollment_administrator_remove,
+    staff_create,
+    staff_terminate,
+    staff_update,
+)
+
+PAGE_SIZE = 50
+UPLOAD_SESSION_KEY = "roster_upload"
+
+
+@org_view(roles.VIEW_STAFF)
+def roster(request):
+    q = request.GET.get("q", "").strip()[:100]
+    job_role = request.GET.get("job_role", "")
+    status = request.GET.get("status", "")
+    job_role = job_role if job_role in JobRole.values else ""
+    status = status if status in EmploymentStatus.values else ""
+    page = Paginator(roster_search(organization=request.organization, q=q, job_role=job_role, status=status),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(request, "staff/roster.html", {
+        "page_obj": page, "q": q, "job_role": job_role, "status": status, "querystring": querystring.urlencode(),
+        "job_roles": JobRole.choices, "statuses": EmploymentStatus.choices,
+        "can_manage": roles.MANAGE_STAFF in request.org_perms,
+    })
+
+
+@org_view(roles.VIEW_STAFF)
+def staff_detail(request, pk):
+    staff = get_object_or_404(StaffMember.objects.select_related("manager", "user"), pk=pk,
+                              organization=request.organization)
+    accounts = (staff.portal_accounts.select_related("enrollment__portal").prefetch_related("functions")
+                .order_by("enrollment__portal__name"))
+    tasks = (ProvisioningTask.objects.filter(portal_account__staff_member=staff)
+             .select_related("portal_account__enrollment__portal", "assignee", "completed_by")
+             .order_by("-created_at")[:50])
+    findings = staff.findings.filter(resolved_at__isnull=True).order_by("severity_rank", "-first_seen")[:50]
+    administered = staff.administered_enrollments.select_related("enrollment__portal")
+    return render(request, "staff/detail.html", {
+        "staff": staff, "accounts": accounts, "tasks": tasks, "findings": findings, "administered": administered,
+        "can_manage": roles.MANAGE_STAFF in request.org_perms,
+        "can_provision": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,
+    })
+
+
+@org_view(roles.MANAGE_STAFF)
+def staff_new(request):
+    form = StaffForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff = staff_create(organization=request.organization, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{staff.full_name} added to the roster.")
+            return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
+    return render(request, "staff/form.html", {"form": form, "title": "Add a staff member"})
+
+
+@org_view(roles.MANAGE_STAFF)
+def staff_edit(request, pk):
+    staff = get_object_or_404(StaffMember, pk=pk, organization=request.organization)
+    form = StaffForm(request.POST or None, instance=StaffMember.objects.get(pk=staff.pk),
+                     organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_update(staff=staff, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{staff.full_name} saved.")
+            return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
+    return render(request, "staff/form.html", {"form": form, "title": f"Edit {staff.full_name}", "staff": staff})
+
+
+@require_POST
+@org_view(roles.MANAGE_STAFF)
+def staff_leaver(request, pk):
+    staff = get_object_or_404(StaffMember, pk=pk, organization=request.organization)
+    if staff.employment_status == EmploymentStatus.TERMINATED:
+        messages.info(request, f"{staff.full_name} is already recorded as a leaver.")
+    else:
+        staff_terminate(staff=staff, acting_user=request.user, end_date=timezone.localdate())
+        messages.success(request, f"{staff.full_name} recorded as a leaver; every portal account is flagged for "
+                                  "deactivation and the tasks are in the administrators' queues.")
+    return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
+
+
+@org_view(roles.MANAGE_STAFF)
+def roster_upload(request):
+    """Upload -> preview of what will change -> apply. The file waits in the session between steps."""
+    org = request.organization
+    form = RosterUploadForm()
+    plan = None
+    if request.method == "POST" and request.POST.get("action") == "apply":
+        stored = request.session.get(UPLOAD_SESSION_KEY) or {}
+        if stored.get("org") != org.pk or stored.get("sha") != request.POST.get("sha"):
+            messages.error(request, "That preview has expired; upload the file again.")
+            return redirect("roster_upload", org_slug=org.slug)
+        try:
+            plan = roster_import(organization=org, data=base64.b64decode(stored["data"]), acting_user=request.user)
+        except RosterImportError as exc:
+            messages.error(request, f"Nothing imported: {len(exc.errors)} problem(s); see below.")
+            plan = roster_plan(organization=org, data=base64.b64decode(stored["data"]))
+        else:
+            request.session.pop(UPLOAD_SESSION_KEY, None)
+            messages.success(request, f"Roster imported: {len(plan.creates)} added, {len(plan.updates)} updated, "
+                                      f"{len(plan.unchanged)} unchanged.")
+            return redirect("roster", org_slug=org.slug)
+    elif request.method == "POST":
+        form = RosterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_BYTES:
+                form.add_error("file", "The file is larger than 2 MB.")
+            else:
+                data = upload.read()
+                plan = roster_plan(organization=org, data=data)
+                sha = hashlib.sha256(data).hexdigest()
+                if plan.ok:
+                    request.session[UPLOAD_SESSION_KEY] = {"org": org.pk, "sha": sha,
+                                                           "data": base64.b64encode(data).decode()}
+                return render(request, "staff/upload.html", {"form": form, "plan": plan, "sha": sha,
+                                                             "filename": upload.name})
+    return render(request, "staff/upload.html", {"form": form, "plan": plan})
+
+
+@org_view(roles.VIEW_STAFF)
+def enrollment_administrators(request, pk):
+    enrollment = get_object_or_404(PortalEnrollment.objects.select_related("portal"), pk=pk,
+                                   organization=request.organization)
+    can_manage = roles.MANAGE_STAFF in request.org_perms
+    form = AdministratorForm(request.POST or None, organization=request.organization)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only administrators name portal administrators.")
+        if form.is_valid():
+            try:
+                enrollment_administrator_add(enrollment=enrollment, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "Portal administrator saved.")
+                return redirect("enrollment_administrators", org_slug=request.organization.slug, pk=enrollment.pk)
+    admins = enrollment.administrators.select_related("staff_member").order_by("role", "staff_member__full_name")
+    return render(request, "staff/enrollment_administrators.html", {
+        "enrollment": enrollment, "admins": admins, "form": form, "can_manage": can_manage,
+        "enrollments": PortalEnrollment.objects.filter(organization=request.organization)
+        .select_related("portal").order_by("portal__name"),
+    })
+
+
+@require_POST
+@org_view(roles.MANAGE_STAFF)
+def enrollment_administrator_delete(request, pk):
+    admin = get_object_or_404(EnrollmentAdministrator.objects.select_related("enrollment"), pk=pk,
+                              enrollment__organization=request.organization)
+    enrollment_pk = admin.enrollment_id
+    enrollment_administrator_remove(administrator=admin, acting_user=request.user)
+    messages.success(request, "Portal administrator removed.")
+    return redirect("enrollment_administrators", org_slug=request.organization.slug, pk=enrollment_pk)
