@@ -4,8 +4,11 @@ through accounts.tenancy like the pages do."""
 from django.urls import path
 
 from accounts import api as accounts_api
+from carriers import api as carriers_api
 
 urlpatterns = [
     path("organizations/", accounts_api.OrganizationList.as_view(), name="api-organizations"),
     path("o/<slug:org_slug>/", accounts_api.OrganizationDetail.as_view(), name="api-organization"),
+    path("o/<slug:org_slug>/directory/", carriers_api.DirectoryList.as_view(), name="api-directory"),
+    path("o/<slug:org_slug>/contracts/", carriers_api.ContractList.as_view(), name="api-contracts"),
 ]
