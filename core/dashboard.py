@@ -14,4 +14,7 @@ def dashboard_cards(request) -> list[dict]:
             "label": "PortalGov logins", "value": Membership.objects.filter(organization=org).count(),
             "url_name": "members",
         })
+    from carriers.selectors import directory_cards  # portals registered, current contracts
+
+    cards.extend(directory_cards(org))
     return cards
