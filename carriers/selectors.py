@@ -355,3 +355,13 @@ def visible_portals(organization):
 
 def visible_carriers(organization):
     return Carrier.objects.filter(Q(organization__isnull=True, is_active=True) | Q(organization=organization))
+
+
+def directory_cards(organization) -> list[dict]:
+    """Dashboard cards, one query each; every role may read the directory."""
+    registered = PortalEnrollment.objects.filter(organization=organization, status=PortalEnrollment.Status.REGISTERED).count()
+    contracts = current_contracts(organization).count()
+    return [
+        {"label": "Portals registered", "value": registered, "url_name": "directory", "tone": "" if registered else "bad"},
+        {"label": "Current contracts", "value": contracts, "url_name": "directory_contracts"},
+    ]
