@@ -164,3 +164,11 @@ def test_an_organization_credential_needs_a_custodian(world):
     with pytest.raises(ValidationError, match="custodian"):
         credential_create(organization=world.org, acting_user=world.alice, kind="submitter", label="Submitter",
                           login_id="SUB123", custodians=[])
+
+
+def test_governed_models_leave_field_diffs_in_the_audit_log(world, desk):
+    enrollment, jane, _ = desk
+    account = _active(jane, enrollment, "jdoe01", world.alice)
+    portal_account_transition(account=account, to_status="suspended", acting_user=world.alice)
+    diffs = AuditEvent.objects.filter(action="access.portalaccount.updated", object_pk=str(account.pk))
+    assert diffs.exists()
