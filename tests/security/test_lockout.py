@@ -33,7 +33,7 @@ def test_the_limit_locks_the_login_even_with_the_right_password_and_it_is_audite
     assert last.status_code == 429
     assert "Sign-in locked" in last.content.decode()
     locked = AuditEvent.objects.get(action="auth.locked_out")
-    assert locked.object_id == str(world.bob.pk)
+    assert str(locked.object_id) == str(world.bob.pk)
     assert locked.organization_id == world.org.pk or locked.organization_id is None
 
     right = password_login(world.bob)  # correct password, still locked
@@ -68,7 +68,7 @@ def test_an_administrator_sees_the_lock_and_unlocks_it_and_that_is_audited(world
     event = AuditEvent.objects.get(action="auth.unlocked")
     assert event.actor_label == world.alice.email
     assert event.organization_id == world.org.pk
-    assert event.object_id == str(world.bob.pk)
+    assert str(event.object_id) == str(world.bob.pk)
 
     admin.logout()
     assert password_login(world.bob).status_code == 302  # signs in again
