@@ -12,6 +12,7 @@ from carriers import urls as carriers_urls
 from core import urls as core_urls
 from core import views as core_views
 from hygiene import urls as hygiene_urls
+from reviews import urls as reviews_urls
 from security import urls as security_urls
 
 # Each app contributes the pages that belong to one organization.
@@ -21,6 +22,7 @@ org_urlpatterns = [
     *carriers_urls.org_urlpatterns,
     *hygiene_urls.org_urlpatterns,
     *security_urls.org_urlpatterns,
+    *reviews_urls.org_urlpatterns,
 ]
 
 urlpatterns = [

@@ -1,0 +1,151 @@
+"""The reviewer's pages: "my reviews" (decisions in place with htmx), bulk decisions, delegation.
+Campaign overview, history, sign-off and evidence live in reviews.views_campaign."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.tenancy import org_view
+
+from . import selectors, services
+from .forms import BulkDecisionForm, DecisionForm, ReviewerChoiceForm
+from .models import ReviewItem
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _partial(request) -> bool:
+    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
+
+
+def _errors_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc)
+
+
+def _queue_filters(request) -> dict:
+    return {"q": request.GET.get("q", "").strip()[:100], "flagged": request.GET.get("flagged") == "1",
+            "portal": request.GET.get("portal", "").strip()[:200]}
+
+
+@org_view(roles.RUN_ACCESS_REVIEWS)
+def queue(request):
+    """My reviews: the pending items assigned to me, each decided in place."""
+    org = request.organization
+    filters = _queue_filters(request)
+    items = selectors.queue_for(user=request.user, organization=org, perms=request.org_perms, filters=filters)
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"item": item, "form": DecisionForm(item=item, prefix=f"i{item.pk}")} for item in page]
+    query = "&".join(f"{k}={v}" for k, v in (("q", filters["q"]), ("portal", filters["portal"])) if v)
+    if filters["flagged"]:
+        query = (query + "&" if query else "") + "flagged=1"
+    return render(request, "reviews/queue.html", {
+        "rows": rows, "page_obj": page, "filters": filters, "querystring": query,
+        "bulk_form": BulkDecisionForm(), "is_admin": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,
+        "delegates": selectors.reviewers_in(org).exclude(pk=request.user.pk),
+    })
+
+
+def _row(request, item, form=None, status=200):
+    is_admin = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    return render(request, "reviews/partials/queue_item.html", {
+        "item": item, "form": form or DecisionForm(item=item, prefix=f"i{item.pk}"), "is_admin": is_admin,
+        "delegates": selectors.reviewers_in(request.organization).exclude(pk=request.user.pk),
+    }, status=status)
+
+
+@require_POST
+@org_view(roles.RUN_ACCESS_REVIEWS)
+def decide(request, pk):
+    item = get_object_or_404(ReviewItem.objects.select_related("campaign"), pk=pk, organization=request.organization)
+    form = DecisionForm(request.POST, item=item, prefix=f"i{item.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.item_decide(
+                item=item, acting_user=request.user, decision=data["decision"], reason=data["reason"],
+                keep_until=data["keep_until"], functions_to_remove=data.get("functions_to_remove") or [])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if _partial(request):
+                return _row(request, item)
+            messages.success(request, f"{item}: {item.get_decision_display().lower()} recorded.")
+            return redirect("reviews_queue", org_slug=request.organization.slug)
+    item.refresh_from_db()
+    if _partial(request):
+        return _row(request, item, form, status=422)
+    messages.error(request, f"{item}: " + " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("reviews_queue", org_slug=request.organization.slug)
+
+
+@require_POST
+@org_view(roles.RUN_ACCESS_REVIEWS)
+def bulk_decide(request):
+    form = BulkDecisionForm(request.POST)
+    ids = [i for i in request.POST.getlist("items") if i.isdigit()]
+    back = request.POST.get("next") or reverse("reviews_queue", args=[request.organization.slug])
+    if not back.startswith("/"):
+        back = reverse("reviews_queue", args=[request.organization.slug])
+    if not form.is_valid():
+        messages.error(request, "Bulk decision not recorded: " +
+                       " ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items()))
+        return redirect(back)
+    try:
+        done = services.items_decide_bulk(organization=request.organization, item_ids=ids, acting_user=request.user,
+                                          decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, _errors_text(exc))
+    else:
+        messages.success(request, f"{len(done)} item{'s' if len(done) != 1 else ''}: "
+                                  f"{done[0].get_decision_display().lower()} recorded.")
+    return redirect(back)
+
+
+@require_POST
+@org_view(roles.RUN_ACCESS_REVIEWS)
+def delegate(request, pk):
+    item = get_object_or_404(ReviewItem, pk=pk, organization=request.organization)
+    form = ReviewerChoiceForm(request.POST, reviewers=selectors.reviewers_in(request.organization))
+    if not form.is_valid():
+        messages.error(request, "Choose a reviewer from the list.")
+    else:
+        try:
+            services.item_delegate(item=item, acting_user=request.user, to_user=form.cleaned_data["to_user"],
+                                   reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, _errors_text(exc))
+        else:
+            messages.success(request, f"{item} delegated to {form.cleaned_data['to_user']}.")
+    return redirect("reviews_queue", org_slug=request.organization.slug)
+
+
+@require_POST
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def reassign(request, pk):
+    item = get_object_or_404(ReviewItem, pk=pk, organization=request.organization)
+    form = ReviewerChoiceForm(request.POST, reviewers=selectors.reviewers_in(request.organization))
+    if not form.is_valid():
+        messages.error(request, "Choose a reviewer from the list.")
+    else:
+        try:
+            services.item_reassign(item=item, acting_user=request.user, to_user=form.cleaned_data["to_user"],
+                                   reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, _errors_text(exc))
+        else:
+            messages.success(request, f"{item} reassigned to {form.cleaned_data['to_user']}.")
+    return redirect("reviews_campaign", org_slug=request.organization.slug, pk=item.campaign_id)

@@ -1,0 +1,162 @@
+"""Campaign pages: history, overview (progress, reviewers and their rubber-stamp signals,
+remediation, sign-off), evidence (printable page and CSV), settings and a manual launch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.tenancy import org_view
+
+from . import selectors, services
+from .evidence import evidence_csv_lines, evidence_exported, evidence_items, evidence_row
+from .forms import RemediationForm, ReviewSettingsForm, SignOffForm
+from .launch import campaign_launch, settings_for
+from .models import ReviewCampaign, ReviewItem
+
+ITEMS_PAGE_SIZE = 50
+EVIDENCE_PAGE_SIZE = 500
+
+
+def _require_read(request):
+    """Reviewers run campaigns; auditors read them."""
+    if not ({roles.RUN_ACCESS_REVIEWS, roles.VIEW_AUDIT_LOG} & request.org_perms):
+        raise PermissionDenied("Your role in this organization does not see access reviews.")
+
+
+@org_view(roles.VIEW_ORGANIZATION)
+def history(request):
+    _require_read(request)
+    org = request.organization
+    page = Paginator(selectors.campaign_history(org), 20).get_page(request.GET.get("page"))
+    return render(request, "reviews/history.html", {
+        "page_obj": page, "can_manage": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,
+        "can_review": roles.RUN_ACCESS_REVIEWS in request.org_perms,
+        "my_open": (selectors.open_items_count(user=request.user, organization=org)
+                    if roles.RUN_ACCESS_REVIEWS in request.org_perms else 0),
+        "settings": settings_for(org),
+    })
+
+
+@org_view(roles.VIEW_ORGANIZATION)
+def campaign_detail(request, pk):
+    _require_read(request)
+    org = request.organization
+    campaign = get_object_or_404(ReviewCampaign.objects.select_related("signed_off_by"), pk=pk, organization=org)
+    filters = {"state": request.GET.get("state", ""), "reviewer": request.GET.get("reviewer", ""),
+               "flagged": request.GET.get("flagged") == "1", "q": request.GET.get("q", "").strip()[:100]}
+    if filters["reviewer"] and not filters["reviewer"].isdigit():
+        filters["reviewer"] = ""
+    page = Paginator(selectors.campaign_items(campaign, filters), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    remediation = list(selectors.remediation_items(campaign)[:200])
+    for item in remediation:
+        item.done = services.remediation_done(item)
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v and k != "flagged")
+    if filters["flagged"]:
+        query = (query + "&" if query else "") + "flagged=1"
+    return render(request, "reviews/campaign.html", {
+        "campaign": campaign, "progress": selectors.campaign_progress(campaign),
+        "reviewers": selectors.reviewer_signals(campaign), "page_obj": page, "filters": filters,
+        "querystring": query, "remediation": remediation, "can_manage": can_manage,
+        "can_export": roles.EXPORT_AUDIT_LOG in request.org_perms,
+        "blockers": services.sign_off_blockers(campaign) if campaign.is_open else [],
+        "sign_off_form": SignOffForm(), "remediation_form": RemediationForm(),
+        "reviewer_choices": selectors.reviewers_in(org) if can_manage else [],
+    })
+
+
+@require_POST
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def sign_off(request, pk):
+    campaign = get_object_or_404(ReviewCampaign, pk=pk, organization=request.organization)
+    form = SignOffForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.campaign_sign_off(campaign=campaign, acting_user=request.user, note=note)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{campaign.name} signed off.")
+    return redirect("reviews_campaign", org_slug=request.organization.slug, pk=campaign.pk)
+
+
+@require_POST
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def remediation_complete(request, pk):
+    item = get_object_or_404(ReviewItem, pk=pk, organization=request.organization)
+    form = RemediationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Record the portal's confirmation (number or message).")
+    else:
+        try:
+            services.remediation_complete(item=item, acting_user=request.user,
+                                          payer_confirmation=form.cleaned_data["payer_confirmation"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{item}: remediation recorded as done.")
+    return redirect("reviews_campaign", org_slug=request.organization.slug, pk=item.campaign_id)
+
+
+@org_view(roles.EXPORT_AUDIT_LOG)
+def evidence_page(request, pk):
+    """Printable evidence (the browser's print to PDF). Long campaigns are paged."""
+    campaign = get_object_or_404(ReviewCampaign.objects.select_related("signed_off_by", "organization"), pk=pk,
+                                 organization=request.organization)
+    page = Paginator(evidence_items(campaign), EVIDENCE_PAGE_SIZE).get_page(request.GET.get("page"))
+    live = campaign.status != ReviewCampaign.Status.CLOSED
+    rows = [evidence_row(item, live=live) for item in page]
+    evidence_exported(campaign=campaign, acting_user=request.user, fmt="page")
+    return render(request, "reviews/evidence.html", {
+        "campaign": campaign, "rows": rows, "page_obj": page, "progress": selectors.campaign_progress(campaign),
+        "reviewers": selectors.reviewer_signals(campaign), "live": live,
+    })
+
+
+@org_view(roles.EXPORT_AUDIT_LOG)
+def evidence_csv(request, pk):
+    campaign = get_object_or_404(ReviewCampaign.objects.select_related("signed_off_by", "organization"), pk=pk,
+                                 organization=request.organization)
+    evidence_exported(campaign=campaign, acting_user=request.user, fmt="csv")
+    response = StreamingHttpResponse(evidence_csv_lines(campaign), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{campaign.organization.slug}-access-review-{campaign.period}.csv"')
+    return response
+
+
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def review_settings(request):
+    org = request.organization
+    instance = settings_for(org)
+    form = ReviewSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.review_settings_update(
+                organization=org, acting_user=request.user, cadence_months=data["cadence_months"],
+                duration_days=data["duration_days"], weekly_reminders=data["weekly_reminders"],
+                undecided_rule=data["undecided_rule"], escalate_after_days=data["escalate_after_days"],
+                reminder_days_before=data["reminder_days"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Review settings saved; they apply from the next campaign.")
+            return redirect("reviews_history", org_slug=org.slug)
+    return render(request, "reviews/settings.html", {"form": form})
+
+
+@require_POST
+@org_view(roles.MANAGE_PORTAL_ACCOUNTS)
+def launch_now(request):
+    """Launch the current period's campaign by hand (the same service as the scheduled job)."""
+    org = request.organization
+    campaign = campaign_launch(organization=org, acting_user=request.user)
+    messages.success(request, f"{campaign.name} is {campaign.get_status_display().lower()}.")
+    return redirect("reviews_campaign", org_slug=org.slug, pk=campaign.pk)
+

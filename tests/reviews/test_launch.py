@@ -1,0 +1,100 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from access.models import AccountStatus
+from audits.models import AuditEvent
+from reviews.launch import campaign_launch, launch_due_campaigns
+from reviews.models import ReviewCampaign, ReviewItem
+
+from .factories import make_account
+
+
+def test_launch_snapshots_every_active_account_with_a_reviewer_who_is_not_the_holder(rw, at_launch):
+    make_account(rw.gina, rw.enrollment, status=AccountStatus.DEACTIVATED)  # not reviewed
+    campaign = campaign_launch(organization=rw.w.org, acting_user=rw.w.alice)
+    assert campaign.period == "2026Q4" and campaign.status == ReviewCampaign.Status.OPEN
+    assert str(campaign.due_on) == "2026-10-15"
+    items = {i.portal_account_id: i for i in campaign.items.all()}
+    assert set(items) == {rw.frank_acct.pk, rw.gina_acct.pk, rw.bob_acct.pk}
+    assert items[rw.frank_acct.pk].reviewer == rw.w.bob
+    assert items[rw.frank_acct.pk].reviewer_basis == "manager"
+    assert items[rw.gina_acct.pk].reviewer == rw.w.bob
+    assert items[rw.gina_acct.pk].reviewer_basis == "billing_manager"
+    # Bob's own account goes to someone else: the administrator.
+    assert items[rw.bob_acct.pk].reviewer == rw.w.alice
+    snap = items[rw.bob_acct.pk].snapshot
+    assert snap["holder"] == "Bob Billing" and snap["portal"] == "Availity Essentials"
+    assert [f["code"] for f in snap["functions"]] == ["eligibility_benefits", "remittance_era"]
+    assert snap["training"] == "unknown" and snap["mfa_enrolled"] is True
+    assert snap["last_login"] == "2026-11-01" or snap["last_login"]
+    assert campaign.scope["items"] == 3 and campaign.scope["accounts"] == 3
+    assert AuditEvent.objects.filter(action="review_campaign.launched", organization_id=rw.w.org.pk).count() == 1
+
+
+def test_launch_flags_leavers_and_access_beyond_policy(rw, at_launch):
+    rw.gina.employment_status = "terminated"
+    rw.gina.save()
+    campaign = campaign_launch(organization=rw.w.org)
+    gina = campaign.items.get(portal_account=rw.gina_acct)
+    assert "terminated" in gina.flags and gina.flagged
+    frank = campaign.items.get(portal_account=rw.frank_acct)
+    assert frank.flags == [] and not frank.flagged
+
+
+def test_launching_twice_leaves_one_campaign_with_each_account_once(rw, at_launch):
+    first = campaign_launch(organization=rw.w.org)
+    second = campaign_launch(organization=rw.w.org)
+    call_command("launch_review", "--org", "cascade", "--period", "2026Q4")
+    assert first.pk == second.pk
+    assert ReviewCampaign.objects.filter(organization=rw.w.org).count() == 1
+    assert ReviewItem.objects.filter(campaign=first).count() == 3
+    assert AuditEvent.objects.filter(action="review_campaign.launched").count() == 1
+
+
+def test_a_launch_that_crashed_halfway_is_finished_by_the_next_run(rw, at_launch, monkeypatch):
+    for _ in range(5):
+        make_account(rw.gina, rw.enrollment)  # 8 accounts in all
+    real = ReviewItem.objects.bulk_create
+    calls = {"n": 0}
+
+    def flaky(objs, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker killed")
+        return real(objs, **kw)
+
+    monkeypatch.setattr(ReviewItem.objects, "bulk_create", flaky)
+    with pytest.raises(RuntimeError):
+        campaign_launch(organization=rw.w.org, batch_size=2)
+    campaign = ReviewCampaign.objects.get(organization=rw.w.org)
+    assert campaign.status == ReviewCampaign.Status.LAUNCHING
+    assert campaign.items.count() == 4  # two batches committed before the crash
+    monkeypatch.setattr(ReviewItem.objects, "bulk_create", real)
+    # The scheduled job finishes what was left; a second run changes nothing.
+    assert launch_due_campaigns()["resumed"] == 1
+    campaign_launch(organization=rw.w.org, batch_size=2)
+    campaign.refresh_from_db()
+    assert campaign.status == ReviewCampaign.Status.OPEN
+    assert ReviewCampaign.objects.filter(organization=rw.w.org).count() == 1
+    accounts = list(campaign.items.values_list("portal_account_id", flat=True))
+    assert len(accounts) == 8 and len(set(accounts)) == 8
+
+
+def test_scheduled_launch_only_in_the_first_week_of_the_quarter(rw, time_machine):
+    import datetime
+
+    time_machine.move_to(datetime.datetime(2026, 11, 20, 6, tzinfo=datetime.UTC), tick=False)
+    assert launch_due_campaigns()["launched"] == 0
+    time_machine.move_to(datetime.datetime(2027, 1, 1, 5, tzinfo=datetime.UTC), tick=False)
+    assert launch_due_campaigns()["launched"] == 2  # cascade and other
+    assert launch_due_campaigns()["launched"] == 0
+    assert ReviewCampaign.objects.get(organization=rw.w.org).period == "2027Q1"
+
+
+def test_launch_command_refuses_a_bad_period_and_an_unknown_org(rw, at_launch):
+    with pytest.raises(CommandError, match="not a review period"):
+        call_command("launch_review", "--org", "cascade", "--period", "2026Q7")
+    with pytest.raises(CommandError, match="No organization"):
+        call_command("launch_review", "--org", "nope")
+    assert not ReviewCampaign.objects.exists()
