@@ -17,4 +17,7 @@ def dashboard_cards(request) -> list[dict]:
     from carriers.selectors import directory_cards  # portals registered, current contracts
 
     cards.extend(directory_cards(org))
+    from findings.dashboard import access_cards  # staff, accounts, tasks and findings counts
+
+    cards.extend(access_cards(org, perms))
     return cards

@@ -6,14 +6,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from access import urls as access_urls
 from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from carriers import urls as carriers_urls
 from core import urls as core_urls
 from core import views as core_views
+from findings import urls as findings_urls
 from hygiene import urls as hygiene_urls
 from reviews import urls as reviews_urls
 from security import urls as security_urls
+from staff import urls as staff_urls
 
 # Each app contributes the pages that belong to one organization.
 org_urlpatterns = [
@@ -22,6 +25,9 @@ org_urlpatterns = [
     *carriers_urls.org_urlpatterns,
     *hygiene_urls.org_urlpatterns,
     *security_urls.org_urlpatterns,
+    *staff_urls.org_urlpatterns,
+    *access_urls.org_urlpatterns,
+    *findings_urls.org_urlpatterns,
     *reviews_urls.org_urlpatterns,
 ]
 
