@@ -3,6 +3,9 @@
 DEFAULT_SCHEDULES = [
     # (name shown to people, task, crontab minute, hour, day_of_month, month_of_year, day_of_week)
     ("Daily hygiene run", "hygiene.tasks.daily_hygiene", "0", "6", "*", "*", "*"),
+    # Access reviews: launched in the first week of each organization's period (quarterly by default).
+    ("Access review launch", "reviews.tasks.launch_due_campaigns", "0", "5", "1-7", "*", "*"),
+    ("Access review reminders and escalation", "reviews.tasks.remind_and_escalate", "0", "7", "*", "*", "*"),
 ]
 
 
