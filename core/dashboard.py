@@ -20,4 +20,7 @@ def dashboard_cards(request) -> list[dict]:
     from findings.dashboard import access_cards  # staff, accounts, tasks and findings counts
 
     cards.extend(access_cards(org, perms))
+    from reviews.dashboard import review_cards  # review items waiting, the running campaign
+
+    cards.extend(review_cards(request))
     return cards
