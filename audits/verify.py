@@ -183,7 +183,20 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
             result.add(Problem("missing", f"{label} covers {size} events but the log holds only {result.tree_size}: "
                                           f"the newest {size - result.tree_size} events were deleted", seq=result.tree_size + 1))
         _check_unsealed(result, organization_id=organization_id, now=now, last_key=last_key, pg=pg)
+    _explain_reorder(result.problems)
     return result
+
+
+def _explain_reorder(problems: list[Problem]) -> None:
+    """A swap shows as a broken link at seq k and an out-of-order event at k+1: say what happened."""
+    for p in problems:
+        if p.kind != "reordered" or p.seq is None:
+            continue
+        for k, q in enumerate(problems):
+            if q.kind == "broken_link" and q.seq == p.seq - 1:
+                problems[k] = Problem("reordered", f"it was moved before event #{p.event_id} (their places in the "
+                                                   "chain were swapped)", seq=q.seq, event_id=q.event_id)
+                break
 
 
 def _check_unsealed(result, *, organization_id, now, last_key, pg) -> None:

@@ -31,6 +31,15 @@ def forwards(apps, schema_editor):
         "THEN RETURN NULL; END IF;" if is_test_db else ""
     )
     with conn.cursor() as cur:
+        # django-auditlog's own migrations still create auditlog_logentry although AUDITLOG_LOGENTRY_MODEL
+        # points here; the unused table's FKs would make every TRUNCATE of users (Django's test flush) fail.
+        cur.execute("""
+            DO $$ DECLARE r record; BEGIN
+              FOR r IN SELECT conname FROM pg_constraint
+                       WHERE conrelid = to_regclass('auditlog_logentry') AND contype = 'f'
+              LOOP EXECUTE 'ALTER TABLE auditlog_logentry DROP CONSTRAINT ' || quote_ident(r.conname); END LOOP;
+            END $$;
+        """)
         cur.execute("SELECT current_schema()")
         schema = cur.fetchone()[0]
         for role in (owner, retention, app):
@@ -132,6 +141,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audits", "0001_initial")]
+    dependencies = [("audits", "0001_initial"), ("auditlog", "0017_add_actor_email")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)]

@@ -1,0 +1,28 @@
+import getpass
+
+from django.core.management.base import CommandError
+
+from accounts.models import Organization
+from core.context import Actor
+
+
+def bad_input(message: str) -> CommandError:
+    """Bad input: a clear message and exit code 2 (nothing was done)."""
+    return CommandError(message, returncode=2)
+
+
+def organization_or_fail(slug):
+    if not slug:
+        return None
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise bad_input(f"--org: there is no organization {slug!r}.")
+    return org
+
+
+def cli_actor(command: str) -> Actor:
+    try:
+        who = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        who = "unknown"
+    return Actor(kind="job", id=command, label=f"cli:{command} ({who})")

@@ -1,0 +1,30 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from audits.exporting import verify_manifest
+
+from ._common import bad_input
+
+
+class Command(BaseCommand):
+    help = "Check an exported file against its signed manifest (works offline, with the public key only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("manifest")
+
+    def handle(self, *args, file, manifest, **options):
+        try:
+            data = Path(file).read_bytes()
+            doc = json.loads(Path(manifest).read_text())
+        except (OSError, ValueError) as exc:
+            raise bad_input(f"cannot read the export or its manifest: {exc}")
+        problems = verify_manifest(doc, [data])
+        if problems:
+            for p in problems:
+                self.stdout.write(f"BAD: {p}")
+            raise CommandError("The export does not match its manifest.", returncode=1)
+        self.stdout.write(f"OK: {doc['row_count']} rows, sha256 {doc['sha256']}, covered by checkpoint "
+                          f"{doc['checkpoint']['tree_size']}, manifest signed by key {doc['signature']['key_id']}.")
