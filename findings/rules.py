@@ -49,6 +49,7 @@ RULE_LABELS = {
     Rule.CREDENTIAL_ROTATION_DUE: "Organization credential needs rotating",
     Rule.DEACTIVATION_OVERDUE: "Deactivation overdue",
     Rule.INACTIVE_ACCOUNT: "Inactive account",
+    "audit_log_verification_failed": "Audit log verification failed",
 }
 
 # Invariant 1 (and 2, 3): these cannot be silenced, only fixed.
@@ -68,7 +69,24 @@ class FindingSpec:
     credential_id: int | None = None
 
 
+# Other apps add rules here (e.g. reviews: an overdue review campaign). A provider takes
+# (organization, now) and returns FindingSpecs; it runs inside every evaluation.
+RULE_PROVIDERS: list = []
+
+
+def register_rule_provider(provider) -> None:
+    if provider not in RULE_PROVIDERS:
+        RULE_PROVIDERS.append(provider)
+
+
 def evaluate_rules(organization, now: datetime.datetime) -> list[FindingSpec]:
+    specs = _builtin_rules(organization, now)
+    for provider in RULE_PROVIDERS:
+        specs += list(provider(organization, now))
+    return specs
+
+
+def _builtin_rules(organization, now: datetime.datetime) -> list[FindingSpec]:
     today = now.date()
     specs: list[FindingSpec] = []
     accounts = list(

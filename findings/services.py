@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organization, User
 from audits.services import record_event
 
 from .models import SEVERITY_RANK, Finding
 from .rules import UNSILENCEABLE, evaluate_rules
 
+SYSTEM_PREFIX = "system:"
 SPEC_FIELDS = ("rule", "severity", "title", "detail", "staff_member_id", "portal_account_id", "enrollment_id",
                "credential_id")
 
@@ -22,8 +23,11 @@ def findings_evaluate_organization(*, organization, now=None, acting_user=None) 
     the second time. A finding that comes back after being resolved is a new finding."""
     now = now or timezone.now()
     specs = {s.key: s for s in evaluate_rules(organization, now)}
-    open_findings = {f.key: f for f in Finding.objects.select_for_update().filter(organization=organization,
-                                                                                   resolved_at__isnull=True)}
+    # System findings (raised by another app, e.g. a failed audit-log verification) are not the
+    # rules' to resolve: they stay open until resolve_system_finding.
+    open_findings = {f.key: f for f in Finding.objects.select_for_update()
+                     .filter(organization=organization, resolved_at__isnull=True)
+                     .exclude(key__startswith=SYSTEM_PREFIX)}
     to_create, to_update, to_resolve = [], [], []
     for key, spec in specs.items():
         current = open_findings.get(key)
@@ -76,3 +80,42 @@ def finding_silence(*, finding: Finding, acting_user, reason: str) -> Finding:
     record_event("finding.silenced", actor=acting_user, organization=finding.organization_id, target=finding,
                  message=reason)
     return finding
+
+
+@transaction.atomic
+def raise_system_finding(*, rule: str, severity: str, organization=None, message: str,
+                         details: dict | None = None) -> list[Finding]:
+    """Open (or refresh) a finding another part of the system detected, such as a failed audit-log
+    verification. organization=None means every organization: the problem concerns them all."""
+    now = timezone.now()
+    orgs = [organization] if organization is not None else list(Organization.objects.order_by("pk"))
+    key = f"{SYSTEM_PREFIX}{rule}"
+    raised = []
+    for org in orgs:
+        finding = Finding.objects.filter(organization=org, key=key, resolved_at__isnull=True).first()
+        if finding is None:
+            finding = Finding.objects.create(
+                organization=org, key=key, rule=rule, severity=severity, severity_rank=SEVERITY_RANK[severity],
+                title=message[:300], detail="; ".join(f"{k}: {v}" for k, v in (details or {}).items())[:2000],
+                first_seen=now, last_seen=now)
+            record_event("finding.raised", organization=org, target=finding, message=message,
+                         changes={"rule": [None, rule], "severity": [None, severity]})
+        else:
+            finding.last_seen = now
+            finding.save(update_fields=["last_seen"])
+        raised.append(finding)
+    return raised
+
+
+@transaction.atomic
+def resolve_system_finding(*, rule: str, organization=None) -> int:
+    qs = Finding.objects.filter(key=f"{SYSTEM_PREFIX}{rule}", resolved_at__isnull=True)
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    resolved = 0
+    for finding in qs:
+        finding.resolved_at = timezone.now()
+        finding.save(update_fields=["resolved_at"])
+        record_event("finding.resolved", organization=finding.organization_id, target=finding)
+        resolved += 1
+    return resolved

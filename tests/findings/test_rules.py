@@ -194,3 +194,28 @@ def test_evaluation_is_idempotent_and_keeps_first_seen(world, practice):
     assert counts["opened"] == 0 and counts["resolved"] == 0
     assert {f.first_seen for f in Finding.objects.all()} == {TODAY}
     assert Finding.objects.count() == 3
+
+
+def test_other_apps_can_add_rules_and_raise_system_findings(world, practice):
+    from findings import rules
+    from findings.rules import FindingSpec
+    from findings.services import raise_system_finding, resolve_system_finding
+
+    def provider(organization, now):
+        return [FindingSpec("test_rule", "medium", "test:1", "A test rule fails")]
+
+    rules.register_rule_provider(provider)
+    try:
+        findings_evaluate_organization(organization=world.org)
+        assert "test_rule" in open_rules(world.org)
+    finally:
+        rules.RULE_PROVIDERS.remove(provider)
+    findings_evaluate_organization(organization=world.org)
+    assert "test_rule" not in open_rules(world.org)
+
+    raise_system_finding(rule="audit_log_verification_failed", severity="critical", message="Event 42 altered",
+                         details={"problems": ["hash mismatch at 42"]})
+    raise_system_finding(rule="audit_log_verification_failed", severity="critical", message="Event 42 altered")
+    findings_evaluate_organization(organization=world.org)  # the rules do not resolve a system finding
+    assert Finding.objects.filter(rule="audit_log_verification_failed", resolved_at__isnull=True).count() == 2
+    assert resolve_system_finding(rule="audit_log_verification_failed") == 2
