@@ -98,11 +98,11 @@ def test_enrollment_recorded_and_status_change_audited(directory, world, client_
     client = client_for(world.alice)
     availity = portal("availity")
     response = client.post(url("directory_portal", pk=availity.pk), {
-        "portal": availity.pk, "tin": world.org.tin, "status": "in_progress", "started_on": "2025-01-02"})
+        "portal": availity.pk, "tin": "91-4567812", "status": "in_progress", "started_on": "2025-01-02"})
     assert response.status_code == 302
     e = PortalEnrollment.objects.get(organization=world.org)
     response = client.post(url("directory_enrollment_edit", pk=e.pk), {
-        "portal": availity.pk, "tin": world.org.tin, "status": "registered", "started_on": "2025-01-02",
+        "portal": availity.pk, "tin": "914567812", "status": "registered", "started_on": "2025-01-02",
         "registered_on": "2025-01-10", "downtime_protocol": "Call the payer."})
     assert response.status_code == 302
     e.refresh_from_db()
