@@ -13,7 +13,7 @@ def ensure_demo_mfa(user) -> str:
 
     Demo data only: anyone who reads this repository can compute the codes. Add the secret to
     an authenticator app, or print a current code with
-    `python manage.py mfa_code <email>`.
+    `python manage.py demo_totp <email>`.
     """
     secret = demo_secret()
     TOTPDevice.objects.filter(user=user).exclude(confirmed=True).delete()

@@ -211,3 +211,19 @@ def test_demo_mfa_is_idempotent_and_returns_the_fixed_secret(world):
     assert first == second == mfa.demo_secret()
     assert TOTPDevice.objects.filter(user=world.alice, confirmed=True).count() == 1
     assert mfa.totp_matches(first, mfa.current_code(first)) is not None
+
+
+def test_demo_totp_prints_the_current_code_only_with_debug(world, settings):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    secret = ensure_demo_mfa(world.alice)
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo_totp", world.alice.email)
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("demo_totp", world.alice.email, stdout=out)
+    assert mfa.totp_matches(secret, out.getvalue().strip()) is not None
+    assert AuditEvent.objects.filter(action="security.field_revealed", object_id=str(world.alice.pk)).exists()

@@ -1,4 +1,4 @@
-"""Print the current TOTP code of a login (demo and development only: DEBUG must be on)."""
+"""Print the current TOTP code of a demo login (DEBUG only): `python manage.py demo_totp <email>`."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -17,12 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, **options):
         if not settings.DEBUG:
-            raise CommandError("mfa_code only runs with DEBUG on (it reveals a second factor).")
+            raise CommandError("demo_totp only runs with DEBUG on (it reveals a second factor).")
         user = User.objects.filter(email__iexact=email).first()
         device = confirmed_device(user) if user else None
         if device is None:
             raise CommandError(f"{email} has no enrolled authenticator.")
-        with acting_as(Actor.job("mfa_code")):
-            record_event("security.field_revealed", target=user, message="TOTP code printed by mfa_code",
+        with acting_as(Actor.job("demo_totp")):
+            record_event("security.field_revealed", target=user, message="TOTP code printed by demo_totp",
                          changes={"field": "accounts.TOTPDevice.secret"})
         self.stdout.write(current_code(device.secret))
