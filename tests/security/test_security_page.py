@@ -1,0 +1,36 @@
+"""The practice's Sign-in security page: MFA policy, MFA status and lock-outs of every member."""
+
+from django.urls import reverse
+
+from accounts.demo import ensure_demo_mfa
+from accounts.models import Organization, Role
+from audits.models import AuditEvent
+from tests.factories import member
+
+
+def test_the_page_shows_who_has_mfa_and_who_must_set_it_up(world, client_for):
+    ensure_demo_mfa(world.carol)
+    html = client_for(world.alice).get(reverse("security_overview", args=[world.org.slug])).content.decode()
+    assert "Carol Auditor" in html and "Required, not set up" in html and "Oscar" not in html
+
+
+def test_an_administrator_turns_on_mfa_for_every_role_and_it_is_audited(world, client_for):
+    response = client_for(world.alice).post(
+        reverse("security_mfa_policy", args=[world.org.slug]), {"mfa_required_for_all": "on"}
+    )
+    assert response.status_code == 302
+    assert Organization.objects.get(pk=world.org.pk).mfa_required_for_all
+    event = AuditEvent.objects.get(action="organization.updated")
+    assert event.changes == {"mfa_required_for_all": [False, True]}
+
+
+def test_the_page_stays_flat_as_members_grow(world, client_for, django_assert_max_num_queries):
+    client = client_for(world.alice)
+    url = reverse("security_overview", args=[world.org.slug])
+    client.get(url)
+    for i in range(15):
+        user = member(world.org, Role.STAFF, email=f"s{i}@cascade.example")
+        if i % 2:
+            ensure_demo_mfa(user)
+    with django_assert_max_num_queries(20):
+        assert client.get(url).status_code == 200
