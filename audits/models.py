@@ -17,8 +17,23 @@ from django.utils import timezone
 from .db import CurrentTxid
 
 
+def organization_id_of(instance):
+    """The tenant an object belongs to (the organization itself, or its organization_id)."""
+    if instance._meta.label_lower == "accounts.organization":
+        return instance.pk
+    return getattr(instance, "organization_id", None)
+
+
 class AuditEventManager(LogEntryManager):
-    pass
+    """django-auditlog's writer, plus the tenant of the changed object."""
+
+    def log_create(self, instance, force_log: bool = False, **kwargs):
+        kwargs.setdefault("organization_id", organization_id_of(instance))
+        return super().log_create(instance, force_log=force_log, **kwargs)
+
+    def log_m2m_changes(self, changed_queryset, instance, operation, field_name, **kwargs):
+        kwargs.setdefault("organization_id", organization_id_of(instance))
+        return super().log_m2m_changes(changed_queryset, instance, operation, field_name, **kwargs)
 
 
 class AuditEvent(AbstractLogEntry):

@@ -5,6 +5,7 @@ import binascii
 import datetime as dt
 from dataclasses import asdict, dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -42,10 +43,14 @@ def parse_when(value: str, *, name: str, end: bool = False) -> dt.datetime | Non
     value = (value or "").strip()
     if not value:
         return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:
-        parsed = None
+    parsed = None
+    if len(value) > 10:  # a bare date is a whole day, not its midnight
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise FilterError(f"{name}: {value!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
     if parsed is None:
         try:
             day = parse_date(value)
@@ -113,19 +118,19 @@ def filter_sql(f: AuditFilter, alias: str = "e") -> tuple[str, list]:
         params.append(f.organization_id)
     if f.since:
         clauses.append(f'{alias}."timestamp" >= %s')
-        params.append(f.since)
+        params.append(connection.ops.adapt_datetimefield_value(f.since))
     if f.until:
         clauses.append(f'{alias}."timestamp" < %s')
-        params.append(f.until)
+        params.append(connection.ops.adapt_datetimefield_value(f.until))
     if f.action:
         if f.action.endswith("*"):
-            clauses.append(f"{alias}.action LIKE %s")
+            clauses.append(f"{alias}.action LIKE %s ESCAPE '\\'")
             params.append(f.action[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         else:
             clauses.append(f"{alias}.action = %s")
             params.append(f.action)
     if f.actor:
-        clauses.append(f"LOWER({alias}.actor_label) LIKE %s")
+        clauses.append(f"LOWER({alias}.actor_label) LIKE %s ESCAPE '\\'")
         params.append(like(f.actor))
     if f.actor_ref:
         clauses.append(f"{alias}.actor_ref = %s")
@@ -137,7 +142,7 @@ def filter_sql(f: AuditFilter, alias: str = "e") -> tuple[str, list]:
         clauses.append(f"{alias}.object_pk = %s")
         params.append(f.object_pk)
     if f.q:
-        clauses.append("(" + " OR ".join(f"LOWER({alias}.{c}) LIKE %s" for c in
+        clauses.append("(" + " OR ".join(f"LOWER({alias}.{c}) LIKE %s ESCAPE '\\'" for c in
                                          ("object_label", "message", "action", "actor_label")) + ")")
         params += [like(f.q)] * 4
     return " AND ".join(clauses), params
