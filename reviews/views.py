@@ -88,7 +88,7 @@ def decide(request, pk):
     item.refresh_from_db()
     if _partial(request):
         return _row(request, item, form, status=422)
-    messages.error(request, f"{item}: " + " ".join(e for errs in form.errors.values() for e in errs))
+    messages.error(request, f"Not recorded for {item}: " + " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("reviews_queue", org_slug=request.organization.slug)
 
 

@@ -1,0 +1,158 @@
+import pytest
+from django.urls import reverse
+
+from audits.models import AuditEvent
+from reviews.launch import campaign_launch
+from reviews.models import ReviewItem, ReviewSettings
+
+from .factories import make_account, make_staff
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def campaign(rw, at_launch):
+    return campaign_launch(organization=rw.w.org)
+
+
+def url(name, *args):
+    return reverse(name, args=["cascade", *args])
+
+
+def test_my_reviews_lists_only_my_pending_items(rw, campaign, client_for):
+    html = client_for(rw.w.bob).get(url("reviews_queue")).content.decode()
+    assert "Frank Front" in html and "Gina Front" in html
+    assert "Bob Billing <span" not in html  # his own account is reviewed by Alice
+    assert "2 items wait for you" in html
+
+
+def test_my_reviews_query_count_stays_flat_as_items_grow(rw, campaign, client_for, django_assert_max_num_queries):
+    client = client_for(rw.w.bob)
+    client.get(url("reviews_queue"))  # warm-up (session, permissions cache)
+    with django_assert_max_num_queries(20) as small:
+        client.get(url("reviews_queue"))
+    for n in range(30):
+        make_account(make_staff(rw.w.org, f"Extra {n}", manager=rw.bob_staff), rw.enrollment)
+    campaign.items.all().delete()
+    from reviews.models import ReviewCampaign
+
+    ReviewCampaign.objects.filter(pk=campaign.pk).update(status="launching")
+    campaign_launch(organization=rw.w.org)
+    assert ReviewItem.objects.filter(reviewer=rw.w.bob).count() == 32
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url("reviews_queue"))
+    assert response.content.decode().count('class="card review-item') == 25  # one page
+
+
+def test_htmx_decision_swaps_the_item_in_place(rw, campaign, client_for):
+    item = campaign.items.get(portal_account=rw.gina_acct)
+    response = client_for(rw.w.bob).post(url("reviews_decide", item.pk), {
+        f"i{item.pk}-decision": "revoke", f"i{item.pk}-reason": "Left intake"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert f'id="item-{item.pk}"' in html and "Revoke" in html and "sent to the portal administrator" in html
+    assert ReviewItem.objects.get(pk=item.pk).decision == "revoke"
+
+
+def test_htmx_refusal_shows_the_reason_and_changes_nothing(rw, campaign, client_for):
+    item = campaign.items.get(portal_account=rw.gina_acct)
+    response = client_for(rw.w.bob).post(url("reviews_decide", item.pk), {f"i{item.pk}-decision": "revoke"}, **HX)
+    assert response.status_code == 422
+    assert "A reason is required: say why you chose revoke." in response.content.decode()
+    assert ReviewItem.objects.get(pk=item.pk).decision == ""
+
+
+def test_plain_post_refusal_redirects_with_a_message(rw, campaign, client_for):
+    item = campaign.items.get(portal_account=rw.gina_acct)  # Bob's item
+    response = client_for(rw.w.alice).post(url("reviews_decide", item.pk),
+                                           {f"i{item.pk}-decision": "keep"}, follow=True)
+    assert "Not recorded for Gina Front on Availity Essentials: Gina Front on Availity Essentials is assigned " \
+           "to Bob Billing, not to you." in response.content.decode()
+    assert ReviewItem.objects.get(pk=item.pk).decision == ""
+
+
+def test_items_of_another_organization_are_not_found(rw, campaign, client_for):
+    item = campaign.items.first()
+    client = client_for(rw.w.oscar)
+    assert client.post(reverse("reviews_decide", args=["other", item.pk]),
+                       {f"i{item.pk}-decision": "keep"}).status_code == 404
+    assert client.get(reverse("reviews_campaign", args=["other", campaign.pk])).status_code == 404
+
+
+def test_bulk_view_records_or_refuses_with_a_message(rw, campaign, client_for):
+    ids = list(campaign.items.filter(reviewer=rw.w.bob).values_list("pk", flat=True))
+    client = client_for(rw.w.bob)
+    response = client.post(url("reviews_bulk_decide"), {"items": ids, "decision": "keep", "reason": ""}, follow=True)
+    assert "Bulk decision not recorded" in response.content.decode()
+    response = client.post(url("reviews_bulk_decide"), {"items": ids, "decision": "keep",
+                                                        "reason": "Front desk staff still at work"}, follow=True)
+    assert "2 items: keep recorded." in response.content.decode()
+    assert ReviewItem.objects.filter(decided_in_bulk=True).count() == 2
+
+
+@pytest.mark.parametrize("who,status", [("alice", 200), ("bob", 200), ("carol", 200), ("dave", 403), ("eve", 403)])
+def test_campaign_pages_for_reviewers_and_auditors(rw, campaign, client_for, who, status):
+    client = client_for(getattr(rw.w, who))
+    assert client.get(url("reviews_campaign", campaign.pk)).status_code == status
+    assert client.get(url("reviews_history")).status_code == status
+
+
+def test_campaign_page_shows_progress_reviewers_and_signals(rw, campaign, client_for, django_assert_max_num_queries):
+    from reviews import services
+
+    services.items_decide_bulk(organization=rw.w.org, item_ids=list(
+        campaign.items.filter(reviewer=rw.w.bob).values_list("pk", flat=True)), acting_user=rw.w.bob,
+        decision="keep", reason="ok")
+    client = client_for(rw.w.alice)
+    client.get(url("reviews_campaign", campaign.pk))
+    with django_assert_max_num_queries(30):
+        html = client.get(url("reviews_campaign", campaign.pk)).content.decode()
+    assert '<progress class="campaign-progress" max="100" value="67"' in html
+    assert "2 of 3 decided" in html and "mostly bulk decisions" in html
+    assert "1 item is still undecided." in html
+
+
+def test_queue_and_decisions_need_the_review_permission(rw, campaign, client_for):
+    item = campaign.items.first()
+    for user in (rw.w.carol, rw.w.dave):
+        client = client_for(user)
+        assert client.get(url("reviews_queue")).status_code == 403
+        assert client.post(url("reviews_decide", item.pk), {}).status_code == 403
+
+
+def test_sign_off_and_reassign_views_need_an_administrator(rw, campaign, client_for):
+    item = campaign.items.get(portal_account=rw.gina_acct)
+    client = client_for(rw.w.bob)
+    assert client.post(url("reviews_sign_off", campaign.pk)).status_code == 403
+    assert client.post(url("reviews_reassign", item.pk), {"to_user": rw.w.alice.pk}).status_code == 403
+    response = client_for(rw.w.alice).post(url("reviews_sign_off", campaign.pk), follow=True)
+    assert "cannot be signed off yet: 3 items are still undecided." in response.content.decode()
+    response = client_for(rw.w.alice).post(url("reviews_reassign", item.pk), {"to_user": rw.w.alice.pk},
+                                           follow=True)
+    assert ReviewItem.objects.get(pk=item.pk).reviewer == rw.w.alice
+
+
+def test_settings_page_validates_and_audits(rw, client_for):
+    client = client_for(rw.w.alice)
+    response = client.post(url("reviews_settings"), {"cadence_months": 3, "duration_days": 500,
+                                                      "undecided_rule": "revoke", "escalate_after_days": 2,
+                                                      "reminder_days": "3, x"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "between 1 and 90 days" in html and "Write whole numbers" in html
+    assert not ReviewSettings.objects.exists()
+    response = client.post(url("reviews_settings"), {"cadence_months": 6, "duration_days": 21,
+                                                      "undecided_rule": "revoke", "escalate_after_days": 2,
+                                                      "reminder_days": "7, 2"})
+    assert response.status_code == 302
+    cfg = ReviewSettings.objects.get()
+    assert cfg.cadence_months == 6 and cfg.reminder_days_before == [7, 2]
+    assert AuditEvent.objects.filter(action="review_settings.updated").exists()
+    assert client_for(rw.w.bob).get(url("reviews_settings")).status_code == 403
+
+
+def test_launch_now_button_is_idempotent(rw, client_for, at_launch):
+    client = client_for(rw.w.alice)
+    client.post(url("reviews_launch"))
+    client.post(url("reviews_launch"))
+    assert ReviewItem.objects.count() == 3
+    assert client_for(rw.w.bob).post(url("reviews_launch")).status_code == 403
