@@ -17,8 +17,8 @@ from .models import Membership, Organization
 from .roles import VIEW_ORGANIZATION
 
 
-def resolve_organization(request, slug: str, perm: str = VIEW_ORGANIZATION) -> Organization:
-    """Return the organization named by `slug` if request.user holds `perm` on it.
+def resolve_organization(request, slug: str, perm: str | tuple[str, ...] = VIEW_ORGANIZATION) -> Organization:
+    """Return the organization named by `slug` if request.user holds `perm` on it (a tuple: any of them).
 
     Sets request.organization, request.membership and request.org_perms (the set of
     permissions the user holds there, for navigation and templates).
@@ -32,7 +32,8 @@ def resolve_organization(request, slug: str, perm: str = VIEW_ORGANIZATION) -> O
         raise PermissionDenied("You have no role in this organization.")
     checker = ObjectPermissionChecker(user)
     granted = {f"accounts.{p}" for p in checker.get_perms(organization)}
-    if perm not in granted:
+    wanted = (perm,) if isinstance(perm, str) else tuple(perm)
+    if not granted.intersection(wanted):
         raise PermissionDenied("Your role in this organization does not allow this.")
     request.organization = organization
     request.membership = membership
@@ -43,22 +44,27 @@ def resolve_organization(request, slug: str, perm: str = VIEW_ORGANIZATION) -> O
     return organization
 
 
-def org_view(perm: str = VIEW_ORGANIZATION):
+def org_view(perm: str = VIEW_ORGANIZATION, *any_of: str):
     """Decorator for views under /o/<org_slug>/...: resolves the organization and checks `perm`.
+
+    Several permissions mean "any one of them", e.g. org_view(RUN_ACCESS_REVIEWS, VIEW_AUDIT_LOG)
+    for a page reviewers and auditors both read; required_permission is then that tuple.
 
     The permission is recorded on the view (view.required_permission) so the permission-matrix
     test can read every route's rule from the URL configuration.
     """
+
+    rule = (perm, *any_of) if any_of else perm
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, org_slug, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            resolve_organization(request, org_slug, perm)
+            resolve_organization(request, org_slug, rule)
             return view(request, *args, **kwargs)
 
-        wrapper.required_permission = perm
+        wrapper.required_permission = rule
         return wrapper
 
     return decorator

@@ -113,3 +113,27 @@ def test_api_refuses_another_organization(world, client_for):
     assert client.get("/api/v1/o/nope/").status_code == 404
     data = client.get("/api/v1/organizations/").json()
     assert [o["slug"] for o in data["results"]] == ["other"]
+
+
+def test_org_view_with_several_permissions_opens_to_any_of_them(world, rf):
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+
+    from accounts import roles
+    from accounts.tenancy import org_view
+
+    @org_view(roles.RUN_ACCESS_REVIEWS, roles.VIEW_AUDIT_LOG)
+    def page(request):
+        return HttpResponse("ok")
+
+    assert page.required_permission == (roles.RUN_ACCESS_REVIEWS, roles.VIEW_AUDIT_LOG)
+    for user, opens in ((world.bob, True), (world.carol, True), (world.dave, False), (world.oscar, False)):
+        request = rf.get("/")
+        SessionMiddleware(lambda r: None).process_request(request)
+        request.user = user
+        if opens:
+            assert page(request, org_slug=world.org.slug).status_code == 200
+        else:
+            with pytest.raises(PermissionDenied):
+                page(request, org_slug=world.org.slug)

@@ -227,3 +227,21 @@ def test_demo_totp_prints_the_current_code_only_with_debug(world, settings):
     call_command("demo_totp", world.alice.email, stdout=out)
     assert mfa.totp_matches(secret, out.getvalue().strip()) is not None
     assert AuditEvent.objects.filter(action="security.field_revealed", object_id=str(world.alice.pk)).exists()
+
+
+def test_signing_in_again_over_a_verified_session_needs_a_new_code(world, client, password_login):
+    from security.testing import mark_session_mfa_verified
+
+    ensure_demo_mfa(world.alice)
+    password_login(world.alice)
+    mark_session_mfa_verified(client, world.alice)
+    assert client.get(reverse("dashboard", args=[world.org.slug])).status_code == 200
+    # Sign in again through the form (e.g. as someone else, or after a password prompt).
+    from django.contrib.auth import login
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = client.session
+    login(request, world.alice, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.save()
+    assert "_portalgov_mfa_verified" not in request.session

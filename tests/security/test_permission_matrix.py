@@ -65,9 +65,11 @@ def _user(world, role):
 
 
 def allowed(role, perm) -> bool:
+    """perm: one permission, or a tuple meaning any one of them (org_view(a, b))."""
     if role in ("anonymous", "other_org_administrator", "no_role"):
         return False
-    return perm in ROLE_PERMISSIONS[Role(role)]
+    wanted = (perm,) if isinstance(perm, str) else tuple(perm)
+    return bool(ROLE_PERMISSIONS[Role(role)].intersection(wanted))
 
 
 def _npi(world):
@@ -105,7 +107,7 @@ def test_every_route_has_a_rule():
             perm = route.required_permission()
             if perm is None:
                 missing.append(route.label)
-            elif perm not in ALL_ORGANIZATION_PERMISSIONS:
+            elif not set((perm,) if isinstance(perm, str) else perm) <= ALL_ORGANIZATION_PERMISSIONS:
                 unknown.append(f"{route.label}: {perm}")
         elif route.name not in PUBLIC and route.name not in SIGNED_IN:
             missing.append(route.label)
