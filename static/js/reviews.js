@@ -50,4 +50,11 @@
     }
   });
 
+  // A refused decision comes back as 422 with the item and its error messages: show it in place.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 }());
