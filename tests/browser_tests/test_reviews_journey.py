@@ -74,7 +74,7 @@ def test_billing_manager_reviews_from_the_queue_and_the_administrator_signs_off(
     page.goto(f"{live_server.url}/o/cascade/reviews/{campaign.pk}/")
     expect(page.get_by_text("4 of 4 decided (100%)", exact=False)).to_be_visible()
     expect(page.get_by_text("2 remediation tasks are not done yet.")).to_be_visible()
-    for n, confirmation in enumerate(["Availity ref 1001", "Availity ref 1002"]):
+    for confirmation in ["Availity ref 1001", "Availity ref 1002"]:
         page.get_by_label("Payer-side confirmation").first.fill(confirmation)
         page.get_by_role("button", name="Mark done").first.click()
         expect(page.get_by_text("remediation recorded as done")).to_be_visible()
