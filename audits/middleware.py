@@ -7,7 +7,7 @@ makes the signed-in user the acting identity for record_event too.
 """
 
 from auditlog.cid import set_cid
-from auditlog.context import set_extra_data
+from auditlog.context import auditlog_value, set_extra_data
 
 from core.context import Actor, acting_as
 from core.middleware import client_ip
@@ -22,8 +22,12 @@ class AuditContextMiddleware:
         user = getattr(request, "user", None)
         signed_in = user if user is not None and user.is_authenticated else None
         context = {"actor": signed_in, "remote_addr": client_ip(request), "remote_port": None}
-        with set_extra_data(context_data=context):
-            if signed_in is None:
-                return self.get_response(request)
-            with acting_as(Actor.for_user(signed_in)):
-                return self.get_response(request)
+        token = auditlog_value.set({})  # auditlog never resets its context variable; we do, after the request
+        try:
+            with set_extra_data(context_data=context):
+                if signed_in is None:
+                    return self.get_response(request)
+                with acting_as(Actor.for_user(signed_in)):
+                    return self.get_response(request)
+        finally:
+            auditlog_value.reset(token)

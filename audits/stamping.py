@@ -7,15 +7,6 @@ from core.context import Actor, current_actor, current_request_meta
 AUDITLOG_VERBS = {0: "created", 1: "updated", 2: "deleted", 3: "accessed"}
 
 
-def _auditlog_context_user():
-    try:
-        from auditlog.context import auditlog_value
-
-        return auditlog_value.get().get("actor")
-    except LookupError:
-        return None
-
-
 def stamp(event) -> None:
     """Normalise an AuditEvent in place. Explicit values always win over the context."""
     if event.content_type_id and not event.object_type:
@@ -35,7 +26,8 @@ def stamp(event) -> None:
     if not event.actor_label:
         actor = current_actor()
         if actor is None:
-            user = event.actor if event.actor_id else _auditlog_context_user()
+            # Not auditlog's context variable: django-auditlog never resets it, so it can hold a past request's user.
+            user = event.actor if event.actor_id else None
             actor = Actor.for_user(user) if user is not None else Actor(kind="system", label="system")
         apply_actor(event, actor)
 

@@ -23,4 +23,7 @@ def dashboard_cards(request) -> list[dict]:
     from reviews.dashboard import review_cards  # review items waiting, the running campaign
 
     cards.extend(review_cards(request))
+    from audits.dashboard import audit_cards  # when the audit log was last verified, and the result
+
+    cards.extend(audit_cards(org, perms))
     return cards

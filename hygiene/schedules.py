@@ -3,6 +3,10 @@
 DEFAULT_SCHEDULES = [
     # (name shown to people, task, crontab minute, hour, day_of_month, month_of_year, day_of_week)
     ("Daily hygiene run", "hygiene.tasks.daily_hygiene", "0", "6", "*", "*", "*"),
+    # Audit log: seal every minute, sign a checkpoint every 15 minutes, verify everything daily.
+    ("Audit log sealer", "audits.tasks.seal_events", "*", "*", "*", "*", "*"),
+    ("Audit log checkpoint", "audits.tasks.make_checkpoint", "*/15", "*", "*", "*", "*"),
+    ("Audit log daily verification", "audits.tasks.daily_verify", "30", "4", "*", "*", "*"),
     # Access reviews: launched in the first week of each organization's period (quarterly by default).
     ("Access review launch", "reviews.tasks.launch_due_campaigns", "0", "5", "1-7", "*", "*"),
     ("Access review reminders and escalation", "reviews.tasks.remind_and_escalate", "0", "7", "*", "*", "*"),

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from access import urls as access_urls
 from accounts import urls as accounts_urls
 from accounts import views as accounts_views
+from audits import urls as audits_urls
 from carriers import urls as carriers_urls
 from core import urls as core_urls
 from core import views as core_views
@@ -22,6 +23,7 @@ from staff import urls as staff_urls
 org_urlpatterns = [
     *core_urls.org_urlpatterns,
     *accounts_urls.org_urlpatterns,
+    *audits_urls.org_urlpatterns,
     *carriers_urls.org_urlpatterns,
     *hygiene_urls.org_urlpatterns,
     *security_urls.org_urlpatterns,
