@@ -30,26 +30,46 @@ def register_hygiene_check(name: str):
     return decorator
 
 
-def run_daily_hygiene(*, now=None) -> JobRun:
-    """Run every registered hygiene check for every organization and record the run.
+STALE_AFTER = timezone.timedelta(hours=6)
 
-    One organization failing does not stop the others; its error is kept on the run.
-    """
+
+def close_abandoned_runs(job: str, now) -> int:
+    """A run still "running" long after it started died halfway (worker killed, deploy): mark it failed
+    so the jobs page tells the truth. Rerunning is safe: every check is idempotent and each
+    organization's step commits or rolls back as a whole."""
+    stale = list(JobRun.objects.filter(job=job, status=JobRun.Status.RUNNING, finished_at__isnull=True,
+                                       started_at__lt=now - STALE_AFTER))
+    for run in stale:
+        run.status = JobRun.Status.FAILED
+        run.finished_at = now
+        run.errors = [*run.errors, {"error": "abandoned: the run stopped before it finished; the next run redoes it"}]
+        run.save(update_fields=["status", "finished_at", "errors"])
+    return len(stale)
+
+
+def run_recorded_job(job: str, steps, *, now=None, organizations=None) -> JobRun:
+    """Run `steps` (a list of (name, func(org, now) -> counts)) for every organization (or the given
+    ones) and record the run: start, end, summed counts, errors, and the acting identity (a person, or
+    job:<task name> when the scheduler started it). Each organization's step runs in its own
+    transaction, so a crash halfway leaves whole organizations done or untouched; one organization
+    failing does not stop the others, its error is kept on the run."""
     now = now or timezone.now()
+    close_abandoned_runs(job, now)
     actor = current_actor()
-    run = JobRun.objects.create(job="daily_hygiene", started_at=now, actor_label=actor.label if actor else "system")
+    run = JobRun.objects.create(job=job, started_at=now, actor_label=actor.label if actor else "system")
     counts: dict = {"organizations": 0}
     errors: list = []
-    for org in Organization.objects.order_by("pk").iterator():
+    orgs = organizations if organizations is not None else Organization.objects.order_by("pk").iterator()
+    for org in orgs:
         counts["organizations"] += 1
-        for name, check in HYGIENE_CHECKS:
+        for name, check in steps:
             try:
                 with transaction.atomic():
                     result = check(org, now) or {}
                 for key, value in result.items():
                     counts[f"{name}.{key}"] = counts.get(f"{name}.{key}", 0) + value
             except Exception as exc:
-                log.exception("hygiene check %s failed for %s", name, org.slug)
+                log.exception("%s: %s failed for %s", job, name, org.slug)
                 errors.append({"organization": org.slug, "check": name, "error": repr(exc),
                                "trace": traceback.format_exc(limit=3)})
     run.finished_at = timezone.now()
@@ -57,5 +77,11 @@ def run_daily_hygiene(*, now=None) -> JobRun:
     run.counts = counts
     run.errors = errors
     run.save(update_fields=["finished_at", "status", "counts", "errors"])
-    record_event("job.daily_hygiene.finished", target=run, changes={"counts": counts, "errors": len(errors)})
+    record_event(f"job.{job}.finished", target=run, changes={"counts": counts, "errors": len(errors)},
+                 severity="warning" if errors else "info")
     return run
+
+
+def run_daily_hygiene(*, now=None) -> JobRun:
+    """Run every registered hygiene check for every organization and record the run."""
+    return run_recorded_job("daily_hygiene", list(HYGIENE_CHECKS), now=now)
