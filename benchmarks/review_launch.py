@@ -135,15 +135,17 @@ def measure(org, period: str, *, trace: bool, batch: int) -> dict:
     reset_queries()
     if trace:
         tracemalloc.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with CaptureQueriesContext(connection) as ctx:
         campaign = campaign_launch(organization=org, period=period, batch_size=batch)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak = None
     if trace:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    return {"campaign": campaign, "seconds": seconds, "peak_mb": peak / 2**20 if peak else None,
+    return {"campaign": campaign, "seconds": seconds, "cpu": cpu, "peak_mb": peak / 2**20 if peak else None,
+            "sql_seconds": sum(float(q["time"]) for q in ctx.captured_queries),
             "queries": len(ctx.captured_queries), "items": campaign.items.count()}
 
 
@@ -167,6 +169,7 @@ def main():
         cur.execute("DELETE FROM reviews_reviewreminder WHERE campaign_id IN "
                     "(SELECT id FROM reviews_reviewcampaign WHERE organization_id = %s)", [org.pk])
         cur.execute("DELETE FROM reviews_reviewcampaign WHERE organization_id = %s", [org.pk])
+    load = os.getloadavg()[0]
     timed = measure(org, "2026Q4", trace=False, batch=args.batch)
     again_t = time.perf_counter()
     from reviews.launch import campaign_launch
@@ -180,7 +183,10 @@ def main():
         ("portal accounts (active)", f"{accounts:,}"),
         ("seed (s, not part of the launch)", f"{seed_s:.1f}"),
         ("batch size", f"{args.batch}"),
-        ("launch: seconds", f"{timed['seconds']:.1f}"),
+        ("machine load average (1 min) before the launch", f"{load:.1f} on {os.cpu_count()} CPUs"),
+        ("launch: seconds (wall clock)", f"{timed['seconds']:.1f}"),
+        ("launch: CPU seconds of this process", f"{timed['cpu']:.1f}"),
+        ("launch: seconds waiting on SQL", f"{timed['sql_seconds']:.1f}"),
         ("launch: items written", f"{timed['items']:,}"),
         ("launch: flagged items", f"{scope['flagged']:,}"),
         ("launch: reviewers", f"{scope['reviewers']}"),
