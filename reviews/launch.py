@@ -274,24 +274,36 @@ def campaign_scope(campaign) -> dict:
     return agg
 
 
-def launch_due_campaigns(*, now=None) -> dict:
+def launch_due_campaigns(*, now=None, errors: list | None = None) -> dict:
     """The scheduled job: every organization whose period started in the last week and has no
-    campaign for it gets one; a launch left halfway is finished."""
+    campaign for it gets one; a launch left halfway is finished. One organization failing is
+    recorded in `errors` and the others go on."""
     from accounts.models import Organization
 
+    from .jobs import record_error
+
+    errors = [] if errors is None else errors
     now = now or timezone.now()
     today = timezone.localdate(now)
-    counts = {"launched": 0, "resumed": 0}
+    counts = {"launched": 0, "resumed": 0, "failed": 0}
     for campaign in ReviewCampaign.objects.filter(status=ReviewCampaign.Status.LAUNCHING).select_related(
             "organization"):
-        campaign_launch(organization=campaign.organization, period=campaign.period, now=now)
-        counts["resumed"] += 1
+        try:
+            campaign_launch(organization=campaign.organization, period=campaign.period, now=now)
+            counts["resumed"] += 1
+        except Exception as exc:  # noqa: BLE001 - recorded on the job run; the others go on
+            record_error(errors, campaign.organization, exc)
+            counts["failed"] += 1
     for org in Organization.objects.order_by("pk").iterator():
         label = period_label(today, settings_for(org).cadence_months)
         if (today - period_start(label)).days >= LAUNCH_WINDOW_DAYS:
             continue
         if ReviewCampaign.objects.filter(organization=org, period=label).exists():
             continue
-        campaign_launch(organization=org, period=label, now=now)
-        counts["launched"] += 1
+        try:
+            campaign_launch(organization=org, period=label, now=now)
+            counts["launched"] += 1
+        except Exception as exc:  # noqa: BLE001
+            record_error(errors, org, exc)
+            counts["failed"] += 1
     return counts

@@ -131,19 +131,31 @@ def _escalate(campaign, now, today) -> dict:
     return counts
 
 
-def remind_and_escalate_all(*, now=None) -> dict:
-    """The daily job: every open campaign; then the findings of the organizations involved."""
+def remind_and_escalate_all(*, now=None, errors: list | None = None) -> dict:
+    """The daily job: every open campaign; then the findings of the organizations involved.
+    A campaign that fails is recorded in `errors` and the others go on."""
     from findings.services import findings_evaluate_organization
 
+    from .jobs import record_error
+
+    errors = [] if errors is None else errors
     now = now or timezone.now()
-    totals: dict = {"campaigns": 0}
+    totals: dict = {"campaigns": 0, "failed": 0}
     orgs = {}
     for campaign in ReviewCampaign.objects.filter(status=ReviewCampaign.Status.OPEN).select_related(
             "organization").order_by("pk"):
         totals["campaigns"] += 1
-        for key, value in campaign_remind_and_escalate(campaign=campaign, now=now).items():
-            totals[key] = totals.get(key, 0) + value
+        try:
+            for key, value in campaign_remind_and_escalate(campaign=campaign, now=now).items():
+                totals[key] = totals.get(key, 0) + value
+        except Exception as exc:  # noqa: BLE001 - recorded on the job run; the others go on
+            record_error(errors, campaign.organization, exc)
+            totals["failed"] += 1
         orgs[campaign.organization_id] = campaign.organization
     for org in orgs.values():
-        findings_evaluate_organization(organization=org, now=now)  # raises or resolves the overdue-review finding
+        try:
+            findings_evaluate_organization(organization=org, now=now)  # the overdue-review finding
+        except Exception as exc:  # noqa: BLE001
+            record_error(errors, org, exc)
+            totals["failed"] += 1
     return totals

@@ -98,3 +98,31 @@ def test_launch_command_refuses_a_bad_period_and_an_unknown_org(rw, at_launch):
     with pytest.raises(CommandError, match="No organization"):
         call_command("launch_review", "--org", "nope")
     assert not ReviewCampaign.objects.exists()
+
+
+def test_the_scheduled_tasks_record_a_job_run_and_isolate_a_failing_organization(rw, time_machine, monkeypatch):
+    import datetime
+
+    from hygiene.models import JobRun
+    from reviews import launch as launch_module
+    from reviews.jobs import JobFailed
+    from reviews.tasks import launch_due, remind_and_escalate
+
+    time_machine.move_to(datetime.datetime(2027, 1, 2, 5, tzinfo=datetime.UTC), tick=False)
+    real = launch_module.campaign_launch
+
+    def fails_for_cascade(*, organization, **kw):
+        if organization.slug == "cascade":
+            raise RuntimeError("boom")
+        return real(organization=organization, **kw)
+
+    monkeypatch.setattr(launch_module, "campaign_launch", fails_for_cascade)
+    with pytest.raises(JobFailed):
+        launch_due.apply().get()
+    run = JobRun.objects.get(job="reviews_launch")
+    assert run.status == "failed" and run.counts["launched"] == 1 and run.errors[0]["organization"] == "cascade"
+    assert ReviewCampaign.objects.filter(organization=rw.w.other_org).count() == 1
+    monkeypatch.setattr(launch_module, "campaign_launch", real)
+    assert launch_due.apply().get()["counts"]["launched"] == 1  # the retry launches cascade only
+    assert remind_and_escalate.apply().get()["counts"]["campaigns"] == 2
+    assert JobRun.objects.filter(job="reviews_remind_and_escalate", status="succeeded").count() == 1
