@@ -50,6 +50,14 @@
     }
   });
 
+  // "Select all shown": the filtered page becomes the bulk selection (x toggles one item).
+  document.addEventListener("click", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-select-all]")) { return; }
+    var boxes = document.querySelectorAll(".bulk-pick input");
+    var all = Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    Array.prototype.forEach.call(boxes, function (b) { b.checked = !all; });
+  });
+
   // A refused decision comes back as 422 with the item and its error messages: show it in place.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 422) {
