@@ -77,7 +77,9 @@ def _check_may_decide(item: ReviewItem, user, perms) -> None:
     if roles.RUN_ACCESS_REVIEWS not in perms:
         raise ValidationError("Your role in this organization does not run access reviews.")
     if item.reviewer_id != user.pk:
-        who = item.reviewer.full_name or item.reviewer.email if item.reviewer_id else "nobody yet"
+        if item.reviewer_id is None:
+            raise ValidationError(f"{item} has no reviewer yet; an administrator assigns one.")
+        who = item.reviewer.full_name or item.reviewer.email
         raise ValidationError(f"{item} is assigned to {who}, not to you.")
 
 

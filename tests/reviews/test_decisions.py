@@ -193,3 +193,12 @@ def test_delegation_and_reassignment_are_recorded(rw, campaign):
         services.item_reassign(item=item, acting_user=rw.w.alice, to_user=rw.w.carol)
     services.item_reassign(item=item, acting_user=rw.w.alice, to_user=rw.w.bob)
     assert AuditEvent.objects.filter(action="review_item.reassigned", object_pk=str(item.pk)).exists()
+
+
+def test_an_item_without_a_reviewer_waits_for_an_administrator_to_assign_one(rw, campaign):
+    item = item_for(campaign, rw.gina_acct)
+    ReviewItem.objects.filter(pk=item.pk).update(reviewer=None, reviewer_basis="unassigned")
+    with pytest.raises(ValidationError, match="has no reviewer yet"):
+        services.item_decide(item=item, acting_user=rw.w.bob, decision="keep")
+    services.item_reassign(item=item, acting_user=rw.w.alice, to_user=rw.w.bob)
+    services.item_decide(item=item, acting_user=rw.w.bob, decision="keep")
