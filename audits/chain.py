@@ -44,28 +44,37 @@ def select_columns(alias: str = "e") -> str:
     return ", ".join(f'{alias}."{c}"' for c in EVENT_COLUMNS)
 
 
-def _render(value, is_json: bool) -> bytes:
-    if value is None:
-        return b"\x00"
+_UTC = dt.UTC
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.loads
+
+
+def _text(value, is_json: bool) -> str:
     if is_json:
-        if isinstance(value, (str, bytes, bytearray, memoryview)):
-            value = json.loads(bytes(value) if not isinstance(value, str) else value)
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    elif isinstance(value, dt.datetime):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            value = bytes(value).decode()
+        return _dumps(_loads(value) if isinstance(value, str) else value)
+    if isinstance(value, dt.datetime):
         if value.tzinfo is None:  # SQLite hands back naive UTC
-            value = value.replace(tzinfo=dt.UTC)
-        text = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    else:
-        text = str(value)
-    data = text.encode("utf-8")
-    return b"\x01" + len(data).to_bytes(4, "big") + data
+            return value.isoformat(timespec="microseconds") + "Z"
+        return value.astimezone(_UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return str(value)
 
 
 def canonical_bytes(row) -> bytes:
-    """row: the values of EVENT_COLUMNS, in order, as the database returns them."""
+    """row: the values of EVENT_COLUMNS, in order, as the database returns them.
+
+    Each value: 0x00 for NULL, else 0x01 + 4-byte big-endian length + UTF-8 text (JSON canonicalised
+    with sorted keys, timestamps as UTC ISO-8601 with microseconds and a Z).
+    """
     parts = [CANONICAL_VERSION]
+    append = parts.append
     for value, is_json in zip(row, _JSON_FLAGS, strict=True):
-        parts.append(_render(value, is_json))
+        if value is None:
+            append(b"\x00")
+            continue
+        data = (value if type(value) is str and not is_json else _text(value, is_json)).encode()
+        append(b"\x01" + len(data).to_bytes(4, "big") + data)
     return b"".join(parts)
 
 
