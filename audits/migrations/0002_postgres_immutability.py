@@ -116,7 +116,8 @@ def forwards(apps, schema_editor):
         #    read and append (and run the partition maker).
         for table in ["audits_auditevent", *PROTECTED]:
             cur.execute(f"ALTER TABLE {table} OWNER TO {_q(conn, owner)}")
-            cur.execute(f"REVOKE ALL ON {table} FROM PUBLIC")
+            # Default privileges of the migrating role may have granted more: take everything back first.
+            cur.execute(f"REVOKE ALL ON {table} FROM PUBLIC, {_q(conn, app)}, {_q(conn, retention)}")
             cur.execute(f"GRANT SELECT, INSERT ON {table} TO {_q(conn, app)}")
             if table == "audits_auditseal":
                 continue  # no id column: seq is assigned by the sealer
