@@ -14,15 +14,18 @@ def dashboard_cards(request) -> list[dict]:
             "label": "PortalGov logins", "value": Membership.objects.filter(organization=org).count(),
             "url_name": "members",
         })
-    from carriers.selectors import directory_cards  # portals registered, current contracts
-
-    cards.extend(directory_cards(org))
     from findings.dashboard import access_cards  # staff, accounts, tasks and findings counts
 
     cards.extend(access_cards(org, perms))
+    from carriers.selectors import directory_cards  # portals registered, current contracts
+
+    cards.extend(directory_cards(org))
     from reviews.dashboard import review_cards  # review items waiting, the running campaign
 
     cards.extend(review_cards(request))
+    from offboarding.dashboard import offboarding_cards  # leavers' open checklists, overdue ones
+
+    cards.extend(offboarding_cards(org, perms))
     from audits.dashboard import audit_cards  # when the audit log was last verified, and the result
 
     cards.extend(audit_cards(org, perms))

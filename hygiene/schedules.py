@@ -3,6 +3,8 @@
 DEFAULT_SCHEDULES = [
     # (name shown to people, task, crontab minute, hour, day_of_month, month_of_year, day_of_week)
     ("Daily hygiene run", "hygiene.tasks.daily_hygiene", "0", "6", "*", "*", "*"),
+    # Offboarding: leavers' one-hour deadline cannot wait for the daily run (checklists, escalation).
+    ("Offboarding sweep", "offboarding.tasks.sweep", "*/15", "*", "*", "*", "*"),
     # Audit log: seal every minute, sign a checkpoint every 15 minutes, verify everything daily.
     ("Audit log sealer", "audits.tasks.seal_events", "*", "*", "*", "*", "*"),
     ("Audit log checkpoint", "audits.tasks.make_checkpoint", "*/15", "*", "*", "*", "*"),
