@@ -247,14 +247,14 @@ def practice_directory(organization, *, on: datetime.date | None = None) -> list
         Portal.objects.filter(Q(pk__in=portal_ids) | Q(organization=organization, is_active=True))
         .prefetch_related(Prefetch("functions", queryset=PortalFunction.objects.order_by("sort_order")))
     )
-    all_functions = {}
+    enrollments_by_portal: dict[int, list] = {}
+    for e in enrollments:
+        enrollments_by_portal.setdefault(e.portal_id, []).append(e)
     admins = enrollment_administrators(e.pk for e in enrollments)
     entries = []
     for portal in portals:
         slot = needed.get(portal.pk)
         portal_functions = list(portal.functions.all())
-        for f in portal_functions:
-            all_functions[f.code] = f
         entry = DirectoryEntry(portal=portal)
         if slot:
             entry.reasons, entry.contracts, entry.carriers = slot["reasons"], slot["contracts"], slot["carriers"]
@@ -262,7 +262,7 @@ def practice_directory(organization, *, on: datetime.date | None = None) -> list
         else:
             entry.reasons = ["Your own portal" if portal.organization_id else "Enrolled; no current contract needs it"]
             entry.function_codes = {f.code for f in portal_functions}
-        entry.enrollments = [e for e in enrollments if e.portal_id == portal.pk]
+        entry.enrollments = list(enrollments_by_portal.get(portal.pk, []))
         entry.enrollments.sort(key=lambda e: (not e.is_active, e.pk))
         for e in entry.enrollments:
             entry.administrators.extend(admins.get(e.pk, []))
