@@ -126,3 +126,23 @@ def test_the_scheduled_tasks_record_a_job_run_and_isolate_a_failing_organization
     assert launch_due.apply().get()["counts"]["launched"] == 1  # the retry launches cascade only
     assert remind_and_escalate.apply().get()["counts"]["campaigns"] == 2
     assert JobRun.objects.filter(job="reviews_remind_and_escalate", status="succeeded").count() == 1
+
+
+def test_launch_queries_do_not_grow_with_accounts(rw, at_launch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    campaign_launch(organization=rw.w.org, period="2026Q1")  # warm-up: content types, caches
+    with CaptureQueriesContext(connection) as small:
+        campaign_launch(organization=rw.w.org, period="2026Q3")
+    for _ in range(30):
+        make_account(rw.gina, rw.enrollment)
+    with CaptureQueriesContext(connection) as large:
+        campaign_launch(organization=rw.w.org, period="2026Q2")
+    assert ReviewItem.objects.filter(campaign__period="2026Q2").count() == 33
+    import difflib
+
+    diff = list(difflib.unified_diff([q["sql"][:90] for q in small.captured_queries if "SAVEPOINT" not in q["sql"]],
+                                     [q["sql"][:90] for q in large.captured_queries if "SAVEPOINT" not in q["sql"]],
+                                     lineterm="", n=0))
+    assert len(large) == len(small), diff
