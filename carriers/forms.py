@@ -38,6 +38,10 @@ class ContractForm(forms.Form):
     effective_date = forms.DateField(widget=DATE)
     end_date = forms.DateField(widget=DATE, required=False)
     states = StatesField(label="States covered", help_text="Leave empty for every state the practice bills in. " + STATES_HELP)
+    provider_services_phone = forms.CharField(
+        label="Provider services phone", max_length=40, required=False,
+        help_text="From the contract or provider manual: the fallback when the portal is down.",
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, organization, **kwargs):

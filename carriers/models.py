@@ -293,6 +293,9 @@ class Contract(models.Model):
         default=list, blank=True, validators=[validate_state_list],
         help_text="States the contract covers; empty means every state the practice bills in.",
     )
+    provider_services_phone = models.CharField(
+        max_length=40, blank=True, help_text="The carrier's provider-services line for this contract: the fallback when portals are down."
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

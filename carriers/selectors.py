@@ -161,8 +161,16 @@ class DirectoryEntry:
 
     @property
     def fallback_phones(self) -> list[tuple[str, str]]:
-        """Each carrier's provider-services line: the last resort when the portal is down."""
-        return [(c.name, c.provider_services_phone) for c in self.carriers.values() if c.provider_services_phone]
+        """Each carrier's provider-services line (the contract's, else the carrier's): the last resort."""
+        phones = {}
+        for contract in self.contracts:
+            phone = contract.provider_services_phone or contract.carrier.provider_services_phone
+            if phone:
+                phones.setdefault(contract.carrier.name, phone)
+        for c in self.carriers.values():
+            if c.provider_services_phone:
+                phones.setdefault(c.name, c.provider_services_phone)
+        return sorted(phones.items())
 
 
 def current_contracts(organization, on: datetime.date | None = None):

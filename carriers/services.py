@@ -65,7 +65,7 @@ def _save_validated(obj, *, exclude=None):
 
 # --- contracts -------------------------------------------------------------------------------------
 
-CONTRACT_FIELDS = ["carrier", "line_of_business", "effective_date", "end_date", "states", "notes"]
+CONTRACT_FIELDS = ["carrier", "line_of_business", "effective_date", "end_date", "states", "provider_services_phone", "notes"]
 
 
 def _check_contract(contract: Contract) -> None:

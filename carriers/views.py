@@ -206,7 +206,7 @@ def contracts(request):
 def contract_edit(request, pk):
     org = request.organization
     contract = get_object_or_404(Contract, pk=pk, organization=org)
-    fields = ["carrier", "line_of_business", "effective_date", "end_date", "states", "notes"]
+    fields = ["carrier", "line_of_business", "effective_date", "end_date", "states", "provider_services_phone", "notes"]
     form = ContractForm(organization=org, initial={f: getattr(contract, f) for f in fields})
     if request.method == "POST":
         form = ContractForm(request.POST, organization=org)

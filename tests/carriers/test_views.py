@@ -201,3 +201,13 @@ def test_portal_and_carrier_detail_pages(directory, world, client_for):
     assert "At most 5 Provider Administrators per TIN" in body and "Disabled after 60 days" in body
     body = client.get(url("directory_carrier", pk=carrier("aetna").pk)).content.decode()
     assert "Availity Essentials" in body
+
+
+def test_contract_phone_is_the_fallback_in_directory_binder_and_csv(directory, world, client_for):
+    client = client_for(world.alice)
+    response = client.post(url("directory_contracts"), {
+        "carrier": carrier("uhc").pk, "line_of_business": "commercial", "effective_date": "2025-01-01",
+        "provider_services_phone": "877-555-0142"})
+    assert response.status_code == 302
+    for name in ("directory", "directory_binder", "directory_csv"):
+        assert "UnitedHealthcare: 877-555-0142" in client.get(url(name)).content.decode(), name
