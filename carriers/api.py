@@ -65,7 +65,8 @@ class ContractSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contract
-        fields = ["id", "carrier", "carrier_name", "line_of_business", "effective_date", "end_date", "states", "notes"]
+        fields = ["id", "carrier", "carrier_name", "line_of_business", "effective_date", "end_date", "states",
+                  "provider_services_phone", "notes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
