@@ -169,6 +169,8 @@ def offboarding_specs(organization, now) -> list[FindingSpec]:
                 f"terminating an administrator terminates every user they created. {person.full_name}'s own "
                 "deactivation there is held until a successor is recorded.",
                 staff_member_id=person.pk, enrollment_id=item.enrollment_id))
+        elif item.kind == ChecklistItem.Kind.SUSPEND:
+            continue  # on leave: findings' own on_leave_with_active_account rule already says it
         elif item.status == ChecklistItem.Status.OPEN and item.due_at < now:
             hours = (now - item.due_at).total_seconds() / 3600
             late = f"{hours:.0f} h" if hours >= 1 else f"{(now - item.due_at).total_seconds() / 60:.0f} min"
