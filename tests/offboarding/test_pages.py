@@ -162,3 +162,10 @@ def test_the_dashboard_counts_open_checklists_and_the_nav_links_them(world, prac
     page = client_for(world.alice).get(reverse("dashboard", args=["cascade"])).content.decode()
     assert "(1 overdue)" in page
     assert url("offboarding_cases") not in client_for(world.dave).get(reverse("dashboard", args=["cascade"])).content.decode()
+
+
+def test_the_roster_pages_leaver_button_opens_the_checklist_at_once(world, practice, client_for):
+    response = client_for(world.alice).post(reverse("staff_leaver", args=["cascade", practice["tom"].pk]))
+    assert response.status_code == 302
+    case = OffboardingCase.objects.get(staff_member=practice["tom"])
+    assert case.items.count() == 2 and case.recorded_by_label == world.alice.email
