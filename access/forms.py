@@ -4,7 +4,7 @@ from carriers.models import PortalFunction
 from staff.forms import DateInput
 
 from .lifecycle import allowed_next
-from .models import AccountStatus, PortalAccount
+from .models import AccountStatus, OrganizationCredential, PortalAccount
 
 
 class TaskCompleteForm(forms.Form):
@@ -55,3 +55,20 @@ class ExceptionRequestForm(forms.Form):
     function = forms.ModelChoiceField(queryset=PortalFunction.objects.all())
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     expires_on = forms.DateField(widget=DateInput())
+
+
+class CredentialForm(forms.Form):
+    kind = forms.ChoiceField(choices=OrganizationCredential.Kind.choices)
+    label = forms.CharField(max_length=200)
+    login_id = forms.CharField(label="Login ID", max_length=150)
+    password_reference = forms.CharField(label="Password-manager reference", max_length=300, required=False,
+                                         help_text="Where the password lives; never the password itself.")
+    custodians = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple,
+                                                help_text="The people who know this login.")
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        from staff.models import StaffMember
+
+        self.fields["custodians"].queryset = StaffMember.objects.filter(
+            organization=organization, employment_status="active").order_by("full_name")

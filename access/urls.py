@@ -10,5 +10,6 @@ org_urlpatterns = [
     path("access/provision/<int:pk>/", views.provision_plan, name="provision_plan"),
     path("access/tasks/", views.tasks, name="tasks"),
     path("access/tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
+    path("access/credentials/", views.credentials, name="credentials"),
     path("my/portal-accounts/", views.my_accounts, name="my_accounts"),
 ]

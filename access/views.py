@@ -17,11 +17,18 @@ from staff.models import JobRole, StaffMember
 from staff.selectors import staff_for_user
 from staff.services import staff_create
 
-from .forms import AccountForm, ExceptionRequestForm, TaskCompleteForm, TransitionForm
+from .forms import AccountForm, CredentialForm, ExceptionRequestForm, TaskCompleteForm, TransitionForm
 from .lifecycle import InvalidTransition
-from .models import AccessException, PortalAccount, ProvisioningTask
+from .models import AccessException, OrganizationCredential, PortalAccount, ProvisioningTask
 from .policy import DEFAULT_POLICY, policy_for_organization, policy_is_customized
-from .policy_services import access_policy_set, exception_approve, exception_request, exception_revoke
+from .policy_services import (
+    access_policy_set,
+    credential_create,
+    credential_rotated,
+    exception_approve,
+    exception_request,
+    exception_revoke,
+)
 from .selectors import accounts_of, matrix_cells, matrix_columns, matrix_staff, task_queue
 from .services import portal_account_transition, portal_account_update, proposed_accounts, provisioning_plan_apply
 from .services import task_complete as task_complete_service
@@ -306,3 +313,32 @@ def my_accounts(request):
     accounts = accounts_of(me) if me else []
     return render(request, "access/my_accounts.html", {"me": me, "accounts": accounts})
 
+
+
+# --- organization credentials ----------------------------------------------------------------------
+
+@org_view(roles.VIEW_PORTAL_ACCOUNTS)
+def credentials(request):
+    """Logins that belong to the practice (clearinghouse SFTP, submitter IDs), with named custodians."""
+    org = request.organization
+    can_manage = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    form = CredentialForm(request.POST or None, organization=org)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only administrators record organization credentials.")
+        if request.POST.get("rotate"):
+            cred = get_object_or_404(OrganizationCredential, pk=request.POST["rotate"], organization=org)
+            credential_rotated(credential=cred, acting_user=request.user)
+            messages.success(request, f"Rotation of {cred.label} recorded.")
+            return redirect("credentials", org_slug=org.slug)
+        if form.is_valid():
+            try:
+                credential_create(organization=org, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "Organization credential recorded.")
+                return redirect("credentials", org_slug=org.slug)
+    rows = (OrganizationCredential.objects.filter(organization=org).prefetch_related("custodians")
+            .order_by("-rotation_required", "label"))
+    return render(request, "access/credentials.html", {"rows": rows, "form": form, "can_manage": can_manage})

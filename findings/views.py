@@ -22,6 +22,8 @@ def fix_url(finding: Finding, slug: str) -> str:
         return reverse("enrollment_administrators", args=[slug, finding.enrollment_id])
     if finding.rule == "deactivation_overdue":
         return reverse("tasks", args=[slug]) + "?assignee=all"
+    if finding.credential_id:
+        return reverse("credentials", args=[slug])
     if finding.portal_account_id:
         return reverse("account_detail", args=[slug, finding.portal_account_id])
     if finding.staff_member_id:

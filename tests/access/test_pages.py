@@ -204,3 +204,27 @@ def test_the_dashboard_shows_counts_by_permission(world, setup, client_for):
     assert b"Open findings" in page.content and b"Open provisioning tasks" in page.content
     page = client_for(world.dave).get(reverse("dashboard", args=["cascade"]))
     assert b"Open findings" not in page.content
+
+
+def test_organization_credentials_page_records_and_rotates(world, setup, client_for):
+    from access.models import OrganizationCredential
+    from staff.services import staff_terminate
+
+    maria, _, dave, *_ = setup
+    client = client_for(world.alice)
+    r = client.post(url("credentials"), {"kind": "clearinghouse_sftp", "label": "Clearinghouse SFTP",
+                                         "login_id": "cascade-sftp", "password_reference": "hunter2",
+                                         "custodians": [dave.pk]})
+    assert r.status_code == 200 and b"never the password itself" in r.content
+    client.post(url("credentials"), {"kind": "clearinghouse_sftp", "label": "Clearinghouse SFTP",
+                                     "login_id": "cascade-sftp", "password_reference": "op://Ops/SFTP",
+                                     "custodians": [dave.pk, maria.pk]})
+    cred = OrganizationCredential.objects.get(organization=world.org)
+    staff_terminate(staff=dave, acting_user=world.alice)
+    page = client.get(url("findings"))
+    assert b"Rotate organization credential Clearinghouse SFTP" in page.content
+    assert url("credentials").encode() in page.content
+    client.post(url("credentials"), {"rotate": cred.pk})
+    cred.refresh_from_db()
+    assert not cred.rotation_required
+    assert client_for(world.bob).post(url("credentials"), {"rotate": cred.pk}).status_code == 403
