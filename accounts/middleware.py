@@ -42,4 +42,7 @@ class MFARequiredMiddleware:
         url = redirect(target).url
         if request.method == "GET" and not request.path.startswith(settings.STATIC_URL):
             url += "?" + urlencode({"next": request.get_full_path()})
-        return redirect(url)
+        response = redirect(url)
+        if request.headers.get("HX-Request"):
+            response["HX-Redirect"] = url  # a whole-page move, not a fragment swap
+        return response

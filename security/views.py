@@ -1,5 +1,6 @@
 """Session keep-alive / status for the idle warning, and the organization's security page."""
 
+import math
 import time
 
 from django.http import JsonResponse
@@ -11,7 +12,7 @@ from .middleware import LAST_ACTIVITY_KEY, idle_timeout_seconds
 
 def _remaining(request) -> int:
     last = request.session.get(LAST_ACTIVITY_KEY) or time.time()
-    return max(0, int(idle_timeout_seconds() - (time.time() - last)))
+    return max(0, math.ceil(idle_timeout_seconds() - (time.time() - last)))
 
 
 @never_cache

@@ -37,7 +37,8 @@
     fetch(statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (body) {
-        if (!body.signed_in || body.remaining <= 0) { signedOut(); return; }
+        // Only the server decides that the session is over (it answers 401 once it signed it out).
+        if (!body.signed_in) { signedOut(); return; }
         if (body.remaining > warning + 5) { hideWarning(); schedule(body.remaining); return; }
         showWarning(body.remaining);
       })
@@ -72,7 +73,7 @@
     function tick() {
       text.textContent = "For your patients' privacy, PortalGov signs you out after a period without activity. " +
         "Signing out in " + left + " seconds.";
-      if (left <= 0) { window.clearInterval(countdown); check(); }
+      if (left <= 0) { window.clearInterval(countdown); window.setTimeout(check, 1500); return; }
       left -= 1;
     }
     window.clearInterval(countdown);
