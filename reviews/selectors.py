@@ -18,9 +18,12 @@ def queue_for(*, user, organization, perms, filters: dict | None = None) -> Quer
     """The reviewer's queue: their pending items in open campaigns; administrators also see the
     items sent to them ("not sure") and the escalated ones."""
     filters = filters or {}
-    mine = Q(reviewer=user, decision="")
-    if roles.MANAGE_PORTAL_ACCOUNTS in perms:
-        mine |= Q(decision=Decision.NOT_SURE) | Q(decision="", escalated_at__isnull=False)
+    if filters.get("kept"):  # my keeps, which may still be revised while the campaign is open
+        mine = Q(decided_by=user, decision=Decision.KEEP)
+    else:
+        mine = Q(reviewer=user, decision="")
+        if roles.MANAGE_PORTAL_ACCOUNTS in perms:
+            mine |= Q(decision=Decision.NOT_SURE) | Q(decision="", escalated_at__isnull=False)
     qs = (ReviewItem.objects.filter(organization=organization, campaign__status=ReviewCampaign.Status.OPEN)
           .filter(mine).select_related("campaign", "reviewer"))
     if filters.get("q"):

@@ -58,16 +58,24 @@ def _check_open(campaign: ReviewCampaign) -> None:
 
 def _check_may_decide(item: ReviewItem, user, perms) -> None:
     _check_open(item.campaign)
-    if item.is_decided:
-        raise ValidationError(
-            f"{item} was already decided ({item.get_decision_display().lower()}) by {item.decided_by_label} on "
-            f"{item.decided_at:%Y-%m-%d}; decisions are final.")
     if user is None:
         raise ValidationError("A review decision is made by a person.")
+    is_admin = roles.MANAGE_PORTAL_ACCOUNTS in perms
+    if item.is_decided:
+        # A keep may be revised until the campaign closes (by whoever made it, or an administrator);
+        # a change or revoke has already sent work to the portal administrator, so it stands.
+        already = (f"{item} was already decided ({item.get_decision_display().lower()}) by "
+                   f"{item.decided_by_label} on {item.decided_at:%Y-%m-%d}")
+        if item.decision != Decision.KEEP:
+            raise ValidationError(f"{already}; the portal administrator has the work, so the decision is final.")
+        if item.decided_by_id != user.pk and not is_admin:
+            raise ValidationError(f"{already}; only they or an administrator may revise it before the "
+                                  "campaign closes.")
     if _is_holder(item, user):
         raise ValidationError(f"You hold this access yourself ({item}); someone else must review it. "
                               "Self-review is not allowed.")
-    is_admin = roles.MANAGE_PORTAL_ACCOUNTS in perms
+    if item.is_decided:
+        return
     if item.decision == Decision.NOT_SURE:
         if not is_admin:
             raise ValidationError(f"{item} was marked “not sure” and waits for an administrator.")
@@ -202,7 +210,8 @@ def _reevaluate(organization_id) -> None:
 @transaction.atomic
 def item_decide(*, item: ReviewItem, acting_user, decision: str, reason: str = "",
                 keep_until: datetime.date | None = None, functions_to_remove: Iterable[str] = ()) -> ReviewItem:
-    """One reviewer decision. Final once recorded; "not sure" sends the item to an administrator."""
+    """One reviewer decision; "not sure" sends the item to an administrator. A keep may be revised
+    until the campaign closes; a change or revoke is final (its remediation is under way)."""
     item = (ReviewItem.objects.select_for_update(of=("self",))
             .select_related("campaign", "holder", "reviewer", "credential").get(pk=item.pk))
     user = as_user(acting_user)

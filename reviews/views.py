@@ -38,7 +38,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 def _queue_filters(request) -> dict:
     return {"q": request.GET.get("q", "").strip()[:100], "flagged": request.GET.get("flagged") == "1",
-            "portal": request.GET.get("portal", "").strip()[:200]}
+            "portal": request.GET.get("portal", "").strip()[:200], "kept": request.GET.get("kept") == "1"}
 
 
 @org_view(roles.RUN_ACCESS_REVIEWS)
@@ -50,8 +50,9 @@ def queue(request):
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"item": item, "form": DecisionForm(item=item, prefix=f"i{item.pk}")} for item in page]
     query = "&".join(f"{k}={v}" for k, v in (("q", filters["q"]), ("portal", filters["portal"])) if v)
-    if filters["flagged"]:
-        query = (query + "&" if query else "") + "flagged=1"
+    for flag in ("flagged", "kept"):
+        if filters[flag]:
+            query = (query + "&" if query else "") + f"{flag}=1"
     return render(request, "reviews/queue.html", {
         "rows": rows, "page_obj": page, "filters": filters, "querystring": query,
         "bulk_form": BulkDecisionForm(), "is_admin": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,

@@ -124,12 +124,20 @@ def test_a_decision_in_a_closed_campaign_is_refused(rw, campaign):
     assert_nothing_changed(item)
 
 
-def test_decisions_are_final(rw, campaign):
+def test_a_keep_may_be_revised_until_close_but_change_and_revoke_stand(rw, campaign):
     item = item_for(campaign, rw.gina_acct)
     services.item_decide(item=item, acting_user=rw.w.bob, decision="keep")
-    with pytest.raises(ValidationError, match="already decided"):
-        services.item_decide(item=item, acting_user=rw.w.bob, decision="revoke", reason="changed my mind")
-    assert ReviewItem.objects.get(pk=item.pk).decision == "keep"
+    with pytest.raises(ValidationError, match="only they or an administrator may revise it"):
+        services.item_decide(item=item, acting_user=rw.w.carol, decision="revoke", reason="x")
+    services.item_decide(item=item, acting_user=rw.w.bob, decision="revoke", reason="She moved to the clinic")
+    item.refresh_from_db()
+    assert item.decision == "revoke" and item.remediation_task is not None
+    assert list(ReviewDecision.objects.filter(item=item).values_list("decision", flat=True)) == ["keep", "revoke"]
+    event = AuditEvent.objects.filter(action="review_item.decided", object_pk=str(item.pk)).order_by("pk").last()
+    assert event.changes["decision"] == ["keep", "revoke"]
+    with pytest.raises(ValidationError, match="the decision is final"):
+        services.item_decide(item=item, acting_user=rw.w.alice, decision="keep")
+    assert ReviewItem.objects.get(pk=item.pk).decision == "revoke"
 
 
 def test_change_must_name_held_functions_and_not_all_of_them(rw, campaign):

@@ -156,3 +156,18 @@ def test_launch_now_button_is_idempotent(rw, client_for, at_launch):
     client.post(url("reviews_launch"))
     assert ReviewItem.objects.count() == 3
     assert client_for(rw.w.bob).post(url("reviews_launch")).status_code == 403
+
+
+def test_my_keeps_can_be_revised_from_the_queue(rw, campaign, client_for):
+    from reviews import services
+
+    item = campaign.items.get(portal_account=rw.frank_acct)
+    services.item_decide(item=item, acting_user=rw.w.bob, decision="keep")
+    client = client_for(rw.w.bob)
+    assert "Frank Front" not in client.get(url("reviews_queue")).content.decode()
+    html = client.get(url("reviews_queue") + "?kept=1").content.decode()
+    assert "1 item you kept." in html and f'hx-post="{url("reviews_decide", item.pk)}"' in html
+    response = client.post(url("reviews_decide", item.pk), {
+        f"i{item.pk}-decision": "change", f"i{item.pk}-reason": "No claim status needed",
+        f"i{item.pk}-functions_to_remove": ["claim_status"]}, **HX)
+    assert response.status_code == 200 and ReviewItem.objects.get(pk=item.pk).decision == "change"
