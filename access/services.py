@@ -271,32 +271,42 @@ def task_cancel(*, task: ProvisioningTask, acting_user, reason: str = "") -> Pro
 
 # --- joiners, movers and leavers ---------------------------------------------------------------
 
-def proposed_accounts(staff: StaffMember) -> list[dict]:
+def proposed_accounts(staff: StaffMember, *, include_changes: bool = False) -> list[dict]:
     """What this person's job role needs across the practice's registered portals: for each
-    enrollment, the functions the policy allows that the portal offers. Skips portals where the
-    person already has a live account."""
+    enrollment, the functions the policy allows that the portal offers, where the person has no live
+    account yet. With include_changes (the wizard, for a mover), a portal where they hold an active
+    or suspended account is proposed as a change when its functions differ from the policy's."""
     allowed = policy_for_organization(staff.organization).get(staff.job_role, frozenset())
-    held = set(PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
-               .values_list("enrollment_id", flat=True))
+    live = {a.enrollment_id: a for a in PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
+            .prefetch_related("functions")}
     enrollments = (PortalEnrollment.objects
                    .filter(organization=staff.organization, status=PortalEnrollment.Status.REGISTERED)
                    .select_related("portal").prefetch_related("portal__functions").order_by("portal__name", "pk"))
     proposals = []
     for enrollment in enrollments:
-        if enrollment.pk in held:
-            continue
         offered = list(enrollment.portal.functions.all())
         functions = [f for f in offered if f.code in allowed]
-        if functions:
-            proposals.append({"enrollment": enrollment, "functions": functions, "offered": offered})
+        account = live.get(enrollment.pk)
+        if account is None:
+            if functions:
+                proposals.append({"enrollment": enrollment, "functions": functions, "offered": offered,
+                                  "account": None, "held": []})
+            continue
+        if not include_changes or account.status not in (AccountStatus.ACTIVE, AccountStatus.SUSPENDED):
+            continue
+        held = sorted(f.code for f in account.functions.all())
+        if functions and held != sorted(f.code for f in functions):
+            proposals.append({"enrollment": enrollment, "functions": functions, "offered": offered,
+                              "account": account, "held": held})
     return proposals
 
 
 @transaction.atomic
 def provisioning_plan_apply(*, staff: StaffMember, acting_user,
                             selections: list[tuple[PortalEnrollment, list[str]]]) -> list[ProvisioningTask]:
-    """Create the requested accounts and a provisioning task for each portal's administrator.
-    Functions beyond the job role's policy are refused here: they need an exception on the account."""
+    """Create the requested accounts and a provisioning task for each portal's administrator (or,
+    where the person already has an account, a task to change its functions). Functions beyond the
+    job role's policy are refused here: they need an exception on the account."""
     if not staff.is_active:
         raise ValidationError(f"{staff.full_name} is not an active employee; nothing to provision.")
     allowed = policy_for_organization(staff.organization).get(staff.job_role, frozenset())
@@ -314,6 +324,13 @@ def provisioning_plan_apply(*, staff: StaffMember, acting_user,
         if set(codes) - offered:
             raise ValidationError(f"{enrollment.portal.name} does not offer {', '.join(sorted(set(codes) - offered))}.")
         if not codes:
+            continue
+        existing = PortalAccount.objects.filter(
+            staff_member=staff, enrollment=enrollment,
+            status__in=(AccountStatus.ACTIVE, AccountStatus.SUSPENDED)).first()
+        if existing is not None:
+            tasks.append(provisioning_task_create(account=existing, kind=ProvisioningTask.Kind.CHANGE,
+                                                  acting_user=acting_user, functions=codes))
             continue
         account = PortalAccount.objects.filter(staff_member=staff, enrollment=enrollment,
                                                status=AccountStatus.REQUESTED).first()

@@ -219,7 +219,7 @@ def provision_plan(request, pk):
     """Step 2: the accounts and functions the job role needs across the registered portals."""
     org = request.organization
     staff = get_object_or_404(StaffMember, pk=pk, organization=org)
-    proposals = proposed_accounts(staff) if staff.is_active else []
+    proposals = proposed_accounts(staff, include_changes=True) if staff.is_active else []
     allowed = policy_for_organization(org).get(staff.job_role, frozenset())
     error = None
     if request.method == "POST":

@@ -87,12 +87,18 @@ def staff_edit(request, pk):
     form = StaffForm(request.POST or None, instance=StaffMember.objects.get(pk=staff.pk),
                      organization=request.organization)
     if request.method == "POST" and form.is_valid():
+        old_role = staff.job_role
         try:
-            staff_update(staff=staff, acting_user=request.user, **form.cleaned_data)
+            staff = staff_update(staff=staff, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, f"{staff.full_name} saved.")
+            if (staff.job_role != old_role and staff.is_active
+                    and roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms):
+                # A mover: propose the accounts and functions the new job role needs.
+                messages.info(request, "The job role changed: review the proposed portal accounts and functions.")
+                return redirect("provision_plan", org_slug=request.organization.slug, pk=staff.pk)
             return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
     return render(request, "staff/form.html", {"form": form, "title": f"Edit {staff.full_name}", "staff": staff})
 

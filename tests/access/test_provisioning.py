@@ -81,3 +81,38 @@ def test_a_leaver_cannot_be_provisioned(world, directory):
     gone = make_staff(world.org, "Gone Person", status="terminated")
     with pytest.raises(ValidationError, match="not an active employee"):
         provisioning_plan_apply(staff=gone, acting_user=world.alice, selections=[(availity, ["claim_status"])])
+
+
+def test_a_mover_gets_change_tasks_for_the_new_job_role(world, directory):
+    from staff.services import staff_update
+
+    maria, availity, noridian, *_ = directory
+    tom = make_staff(world.org, "Tom Reed", job_role=JobRole.FRONT_DESK)
+    tasks = provisioning_plan_apply(staff=tom, acting_user=world.alice,
+                                    selections=[(p["enrollment"], [f.code for f in p["functions"]])
+                                                for p in proposed_accounts(tom)])
+    for n, task in enumerate(tasks):
+        task_complete(task=task, acting_user=world.alice, payer_confirmation="ok", portal_user_id=f"treed{n}")
+    tom = staff_update(staff=tom, acting_user=world.alice, job_role=JobRole.BILLING_SPECIALIST)
+    proposals = [p for p in proposed_accounts(tom, include_changes=True) if p["account"] is not None]
+    assert {p["enrollment"] for p in proposals} == {availity, noridian}
+    assert proposals[1]["held"] == ["claim_status", "eligibility_benefits"]
+    assert not [p for p in proposed_accounts(tom) if p["account"] is not None]  # default: new portals only
+    changes = provisioning_plan_apply(staff=tom, acting_user=world.alice,
+                                      selections=[(p["enrollment"], [f.code for f in p["functions"]])
+                                                  for p in proposals])
+    assert [t.kind for t in changes] == ["change", "change"]
+    change = next(t for t in changes if t.portal_account.enrollment == noridian)
+    task_complete(task=change, acting_user=world.alice, payer_confirmation="roles updated")
+    acct = PortalAccount.objects.get(staff_member=tom, enrollment=noridian)
+    assert set(acct.functions.values_list("code", flat=True)) == {"eligibility_benefits", "claim_status",
+                                                                   "remittance_era"}
+
+
+def test_the_edit_page_sends_a_mover_to_the_proposals(world, directory, client_for):
+    from django.urls import reverse
+
+    tom = make_staff(world.org, "Tom Reed", job_role=JobRole.FRONT_DESK)
+    r = client_for(world.alice).post(reverse("staff_edit", args=["cascade", tom.pk]), {
+        "full_name": "Tom Reed", "work_email": tom.work_email, "job_role": "coder", "employment_status": "active"})
+    assert r.status_code == 302 and r["Location"] == reverse("provision_plan", args=["cascade", tom.pk])
