@@ -245,3 +245,26 @@ def test_signing_in_again_over_a_verified_session_needs_a_new_code(world, client
     login(request, world.alice, backend="django.contrib.auth.backends.ModelBackend")
     request.session.save()
     assert "_portalgov_mfa_verified" not in request.session
+
+
+def test_a_login_without_mfa_costs_no_queries_per_request_once_checked(world, client, password_login,
+                                                                       django_assert_num_queries):
+    from accounts.middleware import MFARequiredMiddleware
+
+    password_login(world.dave)
+    client.get(reverse("home"))  # first request: checked and remembered for a minute
+    request = client.get(reverse("home")).wsgi_request
+    with django_assert_num_queries(0):
+        assert MFARequiredMiddleware(lambda r: None).process_view(request, None, (), {}) is None
+
+
+def test_a_policy_change_reaches_a_signed_in_login_within_a_minute(world, client, password_login):
+    dashboard = reverse("dashboard", args=[world.org.slug])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        password_login(world.dave)
+        assert client.get(dashboard).status_code == 200
+        world.org.mfa_required_for_all = True
+        world.org.save()
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert client.get(dashboard)["Location"].startswith(reverse("mfa_enroll"))
