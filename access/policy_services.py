@@ -137,6 +137,21 @@ def credential_create(*, organization, acting_user, kind: str, label: str, login
     return cred
 
 
+@transaction.atomic
+def credential_require_rotation(*, credential: OrganizationCredential, acting_user, reason: str) -> OrganizationCredential:
+    """Ask for a rotation for another reason than a custodian leaving (e.g. a review decision)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the credential must be rotated."})
+    credential.rotation_required = True
+    credential.rotation_reason = reason[:300]
+    credential.save(update_fields=["rotation_required", "rotation_reason"])
+    record_event("organization_credential.rotation_required", actor=acting_user,
+                 organization=credential.organization_id, target=credential, message=credential.rotation_reason)
+    _reevaluate(credential.organization)
+    return credential
+
+
 def credentials_flag_for_custodian(*, staff: StaffMember, acting_user) -> int:
     """A custodian left: every credential they knew must be rotated."""
     count = 0

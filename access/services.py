@@ -24,6 +24,17 @@ from .models import LIVE_STATUSES, AccountStatus, PortalAccount, ProvisioningTas
 from .policy import policy_for_organization
 from .validators import normalize_user_id, validate_password_reference, validate_portal_user_id
 
+# Other apps may hold a deactivation (e.g. offboarding: a leaving portal administrator's own account
+# until a successor is recorded). Each guard is called with the task (task_complete) or the account
+# (portal_account_transition to deactivated) and raises ValidationError to refuse.
+TASK_COMPLETION_GUARDS: list = []
+
+
+def register_task_completion_guard(func) -> None:
+    if func not in TASK_COMPLETION_GUARDS:
+        TASK_COMPLETION_GUARDS.append(func)
+
+
 DEFAULT_TASK_DAYS = {ProvisioningTask.Kind.PROVISION: 3, ProvisioningTask.Kind.CHANGE: 3,
                      ProvisioningTask.Kind.DEACTIVATE: 1}
 
@@ -158,6 +169,9 @@ def portal_account_transition(*, account: PortalAccount, to_status: str, acting_
     account = PortalAccount.objects.select_for_update().get(pk=account.pk)
     before = account.status
     check_transition(before, to_status)
+    if to_status == AccountStatus.DEACTIVATED and completing_task_pk is None:
+        for guard in TASK_COMPLETION_GUARDS:
+            guard(account)
     if to_status == AccountStatus.ACTIVE and not account.portal_user_id:
         raise ValidationError({"portal_user_id": "Record the portal user ID before marking the account active."})
     now = timezone.now()
@@ -222,6 +236,8 @@ def task_complete(*, task: ProvisioningTask, acting_user, payer_confirmation: st
     task = ProvisioningTask.objects.select_for_update().get(pk=task.pk)
     if task.status != ProvisioningTask.Status.OPEN:
         raise ValidationError(f"This task is already {task.get_status_display().lower()}.")
+    for guard in TASK_COMPLETION_GUARDS:
+        guard(task)
     payer_confirmation = (payer_confirmation or "").strip()
     if not payer_confirmation:
         raise ValidationError({"payer_confirmation": "Record the portal's confirmation (number or message)."})

@@ -17,18 +17,30 @@ SPEC_FIELDS = ("rule", "severity", "title", "detail", "staff_member_id", "portal
                "credential_id")
 
 
+# Called at the top of every evaluation with (organization=, now=, acting_user=), inside its
+# transaction: e.g. offboarding syncs leavers' checklists and movers' tasks before the rules run.
+PRE_EVALUATION_HOOKS: list = []
+
+
+def register_pre_evaluation_hook(func) -> None:
+    if func not in PRE_EVALUATION_HOOKS:
+        PRE_EVALUATION_HOOKS.append(func)
+
+
 @transaction.atomic
 def findings_evaluate_organization(*, organization, now=None, acting_user=None) -> dict:
     """Re-evaluate every rule for one organization. Idempotent: running it twice changes nothing
     the second time. A finding that comes back after being resolved is a new finding."""
     now = now or timezone.now()
+    for hook in PRE_EVALUATION_HOOKS:
+        hook(organization=organization, now=now, acting_user=acting_user)
     specs = {s.key: s for s in evaluate_rules(organization, now)}
     # System findings (raised by another app, e.g. a failed audit-log verification) are not the
     # rules' to resolve: they stay open until resolve_system_finding.
     open_findings = {f.key: f for f in Finding.objects.select_for_update()
                      .filter(organization=organization, resolved_at__isnull=True)
                      .exclude(key__startswith=SYSTEM_PREFIX)}
-    to_create, to_update, to_resolve = [], [], []
+    to_create, changed, kept, to_resolve = [], [], [], []
     for key, spec in specs.items():
         current = open_findings.get(key)
         if current is None:
@@ -36,27 +48,32 @@ def findings_evaluate_organization(*, organization, now=None, acting_user=None) 
                                      severity_rank=SEVERITY_RANK[spec.severity],
                                      **{f: getattr(spec, f) for f in SPEC_FIELDS}))
             continue
-        current.last_seen = now
-        for f in SPEC_FIELDS:
-            setattr(current, f, getattr(spec, f))
-        current.severity_rank = SEVERITY_RANK[spec.severity]
-        to_update.append(current)
+        kept.append(current.pk)
+        # Only rows whose wording or links changed are rewritten: bulk_update costs a CASE per row.
+        if any(getattr(current, f) != getattr(spec, f) for f in SPEC_FIELDS):
+            for f in SPEC_FIELDS:
+                setattr(current, f, getattr(spec, f))
+            current.severity_rank = SEVERITY_RANK[spec.severity]
+            changed.append(current)
     for key, finding in open_findings.items():
         if key not in specs:
-            finding.resolved_at = now
-            to_resolve.append(finding)
-    Finding.objects.bulk_create(to_create)
-    if to_update:
-        Finding.objects.bulk_update(to_update, ["last_seen", "severity_rank", *SPEC_FIELDS])
+            to_resolve.append(finding.pk)
+    Finding.objects.bulk_create(to_create, batch_size=500)
+    if changed:
+        Finding.objects.bulk_update(changed, ["severity_rank", *SPEC_FIELDS], batch_size=500)
+    if kept:
+        Finding.objects.filter(pk__in=kept).update(last_seen=now)
     if to_resolve:
-        Finding.objects.bulk_update(to_resolve, ["resolved_at"])
+        Finding.objects.filter(pk__in=to_resolve).update(resolved_at=now)
     counts = {"opened": len(to_create), "resolved": len(to_resolve), "open": len(specs)}
     if to_create or to_resolve:
+        resolved_titles = [f"{open_findings[k].rule}: {open_findings[k].title}" for k in open_findings
+                           if k not in specs]
         record_event(
             "findings.evaluated", actor=acting_user, organization=organization, object_type="findings.finding",
             object_label="findings", changes={
                 "opened": [f"{f.rule}: {f.title}" for f in to_create][:50],
-                "resolved": [f"{f.rule}: {f.title}" for f in to_resolve][:50],
+                "resolved": resolved_titles[:50],
             },
         )
     return counts

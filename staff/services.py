@@ -95,8 +95,9 @@ def staff_update(*, staff: StaffMember, acting_user, source: str = "form", **fie
     record_event("staff.updated", actor=acting_user, organization=staff.organization, target=staff,
                  changes=changes, message=f"source: {source}")
     if staff.employment_status != before_status:
-        _after_status_change(staff, before_status, acting_user)
+        _after_status_change(staff, before_status, acting_user, before_role=before_role)
     elif staff.job_role != before_role:
+        _run_employment_hooks(staff, before_status, before_role, acting_user)
         _reevaluate(staff.organization)
     return staff
 
@@ -109,11 +110,28 @@ def staff_terminate(*, staff: StaffMember, acting_user, end_date: datetime.date 
                         employment_status=EmploymentStatus.TERMINATED, end_date=end_date)
 
 
-def _after_status_change(staff: StaffMember, before: str | None, acting_user) -> None:
+# Other apps react to joiners, movers and leavers (e.g. offboarding opens the leaver's checklist).
+# Each is called as func(staff=, before_status=, before_role=, acting_user=) inside the change's
+# transaction, after the accounts are flagged and before findings are re-evaluated.
+EMPLOYMENT_HOOKS: list = []
+
+
+def register_employment_change_hook(func) -> None:
+    if func not in EMPLOYMENT_HOOKS:
+        EMPLOYMENT_HOOKS.append(func)
+
+
+def _run_employment_hooks(staff, before_status, before_role, acting_user) -> None:
+    for hook in EMPLOYMENT_HOOKS:
+        hook(staff=staff, before_status=before_status, before_role=before_role, acting_user=acting_user)
+
+
+def _after_status_change(staff: StaffMember, before: str | None, acting_user, before_role: str | None = None) -> None:
     # Imported here: access builds on staff, not the other way round.
     from access.services import accounts_flag_for_employment_change
 
     accounts_flag_for_employment_change(staff=staff, acting_user=acting_user)
+    _run_employment_hooks(staff, before, before_role if before_role is not None else staff.job_role, acting_user)
     _reevaluate(staff.organization)
 
 

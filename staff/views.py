@@ -62,9 +62,21 @@ def staff_detail(request, pk):
     administered = staff.administered_enrollments.select_related("enrollment__portal")
     return render(request, "staff/detail.html", {
         "staff": staff, "accounts": accounts, "tasks": tasks, "findings": findings, "administered": administered,
+        "offboarding_case": _offboarding_case(staff),
         "can_manage": roles.MANAGE_STAFF in request.org_perms,
         "can_provision": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,
     })
+
+
+def _offboarding_case(staff):
+    """The leaver's offboarding checklist, when the offboarding app is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("offboarding"):
+        return None
+    from offboarding.selectors import case_for_staff
+
+    return case_for_staff(staff)
 
 
 @org_view(roles.MANAGE_STAFF)

@@ -219,3 +219,60 @@ def test_other_apps_can_add_rules_and_raise_system_findings(world, practice):
     findings_evaluate_organization(organization=world.org)  # the rules do not resolve a system finding
     assert Finding.objects.filter(rule="audit_log_verification_failed", resolved_at__isnull=True).count() == 2
     assert resolve_system_finding(rule="audit_log_verification_failed") == 2
+
+
+def test_hooks_for_other_apps_run_in_the_same_change(world, practice):
+    from access import services as access_services
+    from findings import services as findings_services
+    from staff import services as staff_services
+
+    _, _, jane, accounts = practice
+    calls = []
+
+    def employment_hook(**kw):
+        calls.append(("employment", kw["before_status"], kw["before_role"], kw["staff"].employment_status))
+
+    def pre_hook(**kw):
+        calls.append(("pre", kw["organization"].slug))
+
+    def guard(obj):
+        raise ValidationError("held until a successor administrator is recorded")
+
+    staff_services.register_employment_change_hook(employment_hook)
+    findings_services.register_pre_evaluation_hook(pre_hook)
+    access_services.register_task_completion_guard(guard)
+    try:
+        staff_terminate(staff=jane, acting_user=world.alice)
+        assert ("employment", "active", "front_desk", "terminated") in calls and ("pre", "cascade") in calls
+        task = ProvisioningTask.objects.filter(kind="deactivate").first()
+        with pytest.raises(ValidationError, match="held until a successor"):
+            access_services.task_complete(task=task, acting_user=world.alice, payer_confirmation="done")
+        task.refresh_from_db()
+        assert task.status == "open"
+    finally:
+        staff_services.EMPLOYMENT_HOOKS.remove(employment_hook)
+        findings_services.PRE_EVALUATION_HOOKS.remove(pre_hook)
+        access_services.TASK_COMPLETION_GUARDS.remove(guard)
+
+
+def test_a_credential_rotation_can_be_required_for_another_reason(world, practice):
+    from access.policy_services import credential_create, credential_require_rotation
+
+    admin, _, jane, _ = practice
+    cred = credential_create(organization=world.org, acting_user=world.alice, kind="submitter", label="Submitter",
+                             login_id="SUB123", custodians=[admin, jane])
+    credential_require_rotation(credential=cred, acting_user=world.bob, reason="Review: shared with a vendor")
+    assert Finding.objects.filter(rule="credential_rotation_due", resolved_at__isnull=True).exists()
+
+
+def test_evaluating_open_findings_rewrites_only_what_changed(world, practice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, _, jane, _ = practice
+    staff_update(staff=jane, acting_user=world.alice, employment_status=EmploymentStatus.ON_LEAVE)
+    with CaptureQueriesContext(connection) as queries:
+        counts = findings_evaluate_organization(organization=world.org)
+    assert counts == {"opened": 0, "resolved": 0, "open": 3}
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE \"findings_finding\"")]
+    assert len(writes) == 1 and "CASE" not in writes[0] and "last_seen" in writes[0]
