@@ -225,7 +225,7 @@ def case_sync(*, case: OffboardingCase, acting_user=None, now=None) -> Offboardi
     """Derive each item's state from the records; release held deactivations once a successor is
     recorded; close the case when nothing is left. Idempotent."""
     now = now or timezone.now()
-    case = OffboardingCase.objects.select_for_update().select_related("staff_member", "organization").get(pk=case.pk)
+    case = OffboardingCase.objects.select_for_update(of=("self",)).select_related("staff_member", "organization").get(pk=case.pk)
     if case.completed_at:
         return case
     staff = case.staff_member
@@ -329,7 +329,7 @@ def _release(item, case, acting_user, now) -> None:
 @transaction.atomic
 def item_complete(*, item: ChecklistItem, acting_user, confirmation: str) -> ChecklistItem:
     """Record one item as done on the portal: who, when, and the payer-side confirmation."""
-    item = ChecklistItem.objects.select_for_update().select_related("case", "task", "portal_account",
+    item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("case", "task", "portal_account",
                                                                    "credential").get(pk=item.pk)
     confirmation = (confirmation or "").strip()
     if item.status == Item.Status.HELD:
@@ -369,7 +369,7 @@ def item_complete(*, item: ChecklistItem, acting_user, confirmation: str) -> Che
 def successor_record(*, item: ChecklistItem, successor: StaffMember, acting_user) -> ChecklistItem:
     """Name the new primary administrator of the enrollment the leaver administered; the leaver's own
     deactivation on that portal is then released."""
-    item = ChecklistItem.objects.select_for_update().select_related("case__staff_member", "enrollment").get(pk=item.pk)
+    item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("case__staff_member", "enrollment").get(pk=item.pk)
     if item.kind != Item.Kind.SUCCESSOR or not item.is_pending:
         raise ValidationError("This item does not need a successor.")
     if successor.organization_id != item.organization_id:
