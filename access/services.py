@@ -211,10 +211,18 @@ def enrollment_task_assignee(enrollment: PortalEnrollment) -> StaffMember | None
 def provisioning_task_create(*, account: PortalAccount, kind: str, acting_user, functions: Iterable = (),
                              due_on: datetime.date | None = None, notes: str = "") -> ProvisioningTask:
     kind = ProvisioningTask.Kind(kind)
+    fns = _functions(functions)
     existing = account.tasks.filter(kind=kind, status=ProvisioningTask.Status.OPEN).first()
     if existing is not None:
-        return existing  # idempotent: one open task of a kind per account
-    fns = _functions(functions)
+        # One open task of a kind per account: asking again is idempotent, and asking for other
+        # functions replaces what the open task asks for (the latest request wins, audited).
+        old = sorted(existing.functions.values_list("code", flat=True))
+        new = sorted(f.code for f in fns)
+        if kind != ProvisioningTask.Kind.DEACTIVATE and old != new:
+            existing.functions.set(fns)
+            record_event("provisioning_task.updated", actor=acting_user, organization=account.organization_id,
+                         target=existing, changes={"functions": [old, new]}, message=notes)
+        return existing
     task = ProvisioningTask.objects.create(
         organization_id=account.organization_id, kind=kind, portal_account=account,
         assignee=enrollment_task_assignee(account.enrollment), notes=notes,

@@ -116,3 +116,18 @@ def test_the_edit_page_sends_a_mover_to_the_proposals(world, directory, client_f
     r = client_for(world.alice).post(reverse("staff_edit", args=["cascade", tom.pk]), {
         "full_name": "Tom Reed", "work_email": tom.work_email, "job_role": "coder", "employment_status": "active"})
     assert r.status_code == 302 and r["Location"] == reverse("provision_plan", args=["cascade", tom.pk])
+
+
+def test_asking_again_for_other_functions_updates_the_open_task(world, directory):
+    from access.services import provisioning_task_create
+
+    _, availity, *_ = directory
+    tom = make_staff(world.org, "Tom Reed", job_role=JobRole.FRONT_DESK)
+    [task] = provisioning_plan_apply(staff=tom, acting_user=world.alice, selections=[(availity, ["claim_status"])])
+    same = provisioning_task_create(account=task.portal_account, kind="provision", acting_user=world.alice,
+                                    functions=["claim_status"])
+    assert same.pk == task.pk and not AuditEvent.objects.filter(action="provisioning_task.updated").exists()
+    provisioning_task_create(account=task.portal_account, kind="provision", acting_user=world.alice,
+                             functions=["claim_status", "eligibility_benefits"])
+    assert set(task.functions.values_list("code", flat=True)) == {"claim_status", "eligibility_benefits"}
+    assert AuditEvent.objects.filter(action="provisioning_task.updated").count() == 1
