@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditCheckpoint, AuditEvent, AuditVerification
+from .models import AuditArchive, AuditCheckpoint, AuditEvent, AuditSeal, AuditVerification
 
 # django-auditlog registers its admin for AUDITLOG_LOGENTRY_MODEL; ours replaces it.
 if admin.site.is_registered(AuditEvent):
@@ -36,3 +36,14 @@ class AuditCheckpointAdmin(ReadOnlyAdmin):
 @admin.register(AuditVerification)
 class AuditVerificationAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "ok", "events_checked", "problem"]
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "event_id", "event_timestamp", "sealed_at"]
+    show_full_result_count = False
+
+
+@admin.register(AuditArchive)
+class AuditArchiveAdmin(ReadOnlyAdmin):
+    list_display = ["month", "event_count", "first_seq", "last_seq", "created_at", "location"]

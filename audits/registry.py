@@ -120,9 +120,12 @@ class GovernedQuerySetMixin:
         if self._bulk_policy() == "refuse":
             self._refuse("QuerySet.update()")
         with transaction.atomic(using=self.db):
-            # Lock the rows first so the "before" values are the ones the update overwrites.
-            pks = list(self.select_for_update().values_list("pk", flat=True)) if self.query.can_filter() \
-                else list(self.values_list("pk", flat=True))
+            # Lock the rows first so the "before" values are the ones the update overwrites (only this
+            # model's rows: FOR UPDATE cannot lock the nullable side of the filter's outer joins).
+            pks = list(self.values_list("pk", flat=True))
+            base = self.model._base_manager.using(self.db)
+            for i in range(0, len(pks), 2000):
+                list(base.select_for_update().filter(pk__in=pks[i:i + 2000]).values_list("pk", flat=True))
             before = self._snapshot(pks)
             count = super().update(**kwargs)
             after = self._snapshot(pks)
