@@ -13,6 +13,6 @@ class OffboardingConfig(AppConfig):
         govern(self.get_model("ChecklistItem"))
         govern(self.get_model("ExternalRecertification"), exclude_fields=["updated_at"])
 
-        from . import bridge, checks, rules  # noqa: F401  (hooks, the daily check, finding rules)
+        from . import checks, hooks, rules  # noqa: F401  (the daily check, hooks, finding rules)
 
-        bridge.install()
+        hooks.install()

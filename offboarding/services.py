@@ -26,7 +26,6 @@ from .models import DEFAULT_DEADLINE_MINUTES, DEFAULT_REMINDER_DAYS, ChecklistIt
 
 Item = ChecklistItem
 LEAVER_STATUSES = (EmploymentStatus.TERMINATED, EmploymentStatus.ON_LEAVE)
-HOLD_REASON = "held until a successor portal administrator is recorded"
 
 
 def _label(acting_user) -> str:
@@ -154,14 +153,9 @@ def _ensure_items(case: OffboardingCase, staff: StaffMember, acting_user, now) -
             status=ProvisioningTask.Status.OPEN)}
         for acct in accounts:
             task = open_tasks.get(acct.pk)
+            # Held: the task stays in the queue, but offboarding.hooks.held_deactivation_guard refuses to
+            # complete it until a successor administrator is recorded.
             held = acct.enrollment_id in successor_needed
-            if held and task is not None:
-                # The bridge for a completion guard in access (see notes/requests-from-offboarding.md):
-                # no open task, so nobody deactivates the administrator before a successor exists.
-                from access.services import task_cancel
-
-                task_cancel(task=task, acting_user=acting_user, reason=HOLD_REASON)
-                task = None
             add(f"deactivate:{acct.pk}", Item.Kind.DEACTIVATE, enrollment_id=acct.enrollment_id,
                 portal_account=acct, task=task, status=Item.Status.HELD if held else Item.Status.OPEN)
         for cred in OrganizationCredential.objects.filter(custodians=staff, rotation_required=True):
@@ -317,9 +311,14 @@ def _release(item, case, acting_user, now) -> None:
 
     item.status = Item.Status.OPEN
     item.due_at = max(item.due_at, now + datetime.timedelta(minutes=case.deadline_minutes))
-    item.task = provisioning_task_create(account=item.portal_account, kind=ProvisioningTask.Kind.DEACTIVATE,
-                                         acting_user=acting_user, due_on=timezone.localdate(item.due_at),
-                                         notes="Successor administrator recorded; the hold is released.")
+    task = item.task if item.task is not None and item.task.status == ProvisioningTask.Status.OPEN else None
+    if task is None:
+        task = provisioning_task_create(account=item.portal_account, kind=ProvisioningTask.Kind.DEACTIVATE,
+                                        acting_user=acting_user, due_on=timezone.localdate(item.due_at),
+                                        notes="Successor administrator recorded; the hold is released.")
+    elif task.due_on is None or task.due_on > timezone.localdate(item.due_at):
+        ProvisioningTask.objects.filter(pk=task.pk).update(due_on=timezone.localdate(item.due_at))
+    item.task = task
     record_event("offboarding.deactivation_released", actor=acting_user, organization=case.organization_id,
                  target=item, changes={"status": ["held", "open"], "due_at": [None, item.due_at.isoformat()]})
 

@@ -66,9 +66,8 @@ def movers_detect(*, organization, acting_user=None, now=None) -> int:
     for pk, role, seen in rows:
         if seen is None or seen == role:
             continue
-        staff = StaffMember.objects.get(pk=pk)
-        mover_apply(staff=staff, before_role=seen, acting_user=acting_user)
         RoleWatermark.objects.filter(staff_member_id=pk).update(job_role=role, evaluated_at=now)
+        mover_apply(staff=StaffMember.objects.get(pk=pk), before_role=seen, acting_user=acting_user)
         moved += 1
     return moved
 

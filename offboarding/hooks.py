@@ -1,0 +1,78 @@
+"""Offboarding plugged into the roster, the work queue and the findings engine (hooks issue 4 added):
+
+- employment change (staff.services): a leaver's checklist opens at once, whatever the path (roster page,
+  roster import, API, the daily job's end-date catch-up); a job-role change becomes a mover's tasks;
+- task-completion guard (access.services): a leaving portal administrator's own deactivation is refused
+  while it is held for a successor;
+- pre-evaluation (findings.services): before the rules run, open checklists are brought up to date (a
+  successor recorded on the staff pages releases the hold) and anything missed is caught up.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+from django.core.exceptions import ValidationError
+
+_syncing: contextvars.ContextVar[bool] = contextvars.ContextVar("offboarding_syncing", default=False)
+
+
+def on_employment_change(*, staff, before_status, before_role, acting_user) -> None:
+    from staff.models import EmploymentStatus
+
+    from .models import RoleWatermark
+    from .services import LEAVER_STATUSES, leaver_flag
+    from .sync import mover_apply
+
+    if staff.employment_status in LEAVER_STATUSES:
+        leaver_flag(staff=staff, acting_user=acting_user)
+    elif (staff.employment_status == EmploymentStatus.ACTIVE and before_status == EmploymentStatus.ACTIVE
+          and before_role and before_role != staff.job_role):
+        # The watermark first: mover_apply's own services re-evaluate, and must not see a move again.
+        RoleWatermark.objects.update_or_create(staff_member=staff, defaults={
+            "organization_id": staff.organization_id, "job_role": staff.job_role})
+        mover_apply(staff=staff, before_role=before_role, acting_user=acting_user)
+
+
+def before_evaluation(*, organization, now=None, acting_user=None) -> None:
+    if _syncing.get():
+        return  # a service called from the sync re-evaluates: the sync is already running
+    from .sync import organization_sync
+
+    token = _syncing.set(True)
+    try:
+        organization_sync(organization=organization, now=now, acting_user=acting_user)
+    finally:
+        _syncing.reset(token)
+
+
+def held_deactivation_guard(obj) -> None:
+    """Refuse to deactivate a leaving portal administrator's own account before a successor exists
+    (on some portals, e.g. myCGS, that would terminate every user the administrator created)."""
+    from access.models import ProvisioningTask
+
+    from .models import ChecklistItem
+
+    if isinstance(obj, ProvisioningTask):
+        if obj.kind != ProvisioningTask.Kind.DEACTIVATE:
+            return
+        account_id = obj.portal_account_id
+    else:
+        account_id = obj.pk
+    held = (ChecklistItem.objects.filter(portal_account_id=account_id, status=ChecklistItem.Status.HELD,
+                                         case__completed_at__isnull=True)
+            .select_related("case__staff_member", "enrollment__portal").first())
+    if held is not None:
+        raise ValidationError(
+            f"{held.case.staff_member.full_name} administers {held.enrollment.portal.name} and has left: record a "
+            "successor administrator on the offboarding checklist first; this deactivation is held until then.")
+
+
+def install() -> None:
+    from access.services import register_task_completion_guard
+    from findings.services import register_pre_evaluation_hook
+    from staff.services import register_employment_change_hook
+
+    register_employment_change_hook(on_employment_change)
+    register_pre_evaluation_hook(before_evaluation)
+    register_task_completion_guard(held_deactivation_guard)
