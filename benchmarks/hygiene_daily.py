@@ -135,6 +135,47 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class Timers:
+    """Seconds spent in each part of the job, to show where the time goes."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def wrap(self, label, func):
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - t0
+
+        return timed
+
+
+def _instrument(timers: Timers) -> None:
+    from django.db.models.query import QuerySet
+
+    import offboarding.jobs
+    import offboarding.sync
+    from findings import rules as findings_rules
+    from offboarding import rules as offboarding_rules
+
+    offboarding.sync.organization_sync = timers.wrap("offboarding: checklists, movers", offboarding.sync.organization_sync)
+    offboarding.jobs.reminders_send = timers.wrap("offboarding: reminders", offboarding.jobs.reminders_send)
+    offboarding.jobs.escalate_overdue = timers.wrap("offboarding: escalation", offboarding.jobs.escalate_overdue)
+    i = findings_rules.RULE_PROVIDERS.index(offboarding_rules.offboarding_specs)
+    findings_rules.RULE_PROVIDERS[i] = timers.wrap("offboarding: hygiene rules", offboarding_rules.offboarding_specs)
+    findings_rules._builtin_rules = timers.wrap("findings: built-in rules", findings_rules._builtin_rules)
+    original = QuerySet.bulk_update
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if self.model._meta.label == "findings.Finding":
+            return timers.wrap("findings: bulk_update of open findings", original)(self, objs, fields, *args, **kwargs)
+        return original(self, objs, fields, *args, **kwargs)
+
+    QuerySet.bulk_update = bulk_update
+
+
 def run(db: str) -> None:
     _setup_django(db)
     from django.db import connection
@@ -142,7 +183,9 @@ def run(db: str) -> None:
     from accounts.models import Organization
     from core.context import Actor, acting_as
     from findings.models import Finding
+    from hygiene.models import JobRun
     from hygiene.services import run_daily_hygiene
+    from offboarding.models import OffboardingCase
 
     queries = {"n": 0}
 
@@ -150,30 +193,38 @@ def run(db: str) -> None:
         queries["n"] += 1
         return execute(sql, params, many, context)
 
+    fresh = not JobRun.objects.filter(job="daily_hygiene").exists()
     orgs = Organization.objects.count()
-    accounts = connection.cursor()
-    accounts.execute("SELECT count(*) FROM access_portalaccount")
-    n_accounts = accounts.fetchone()[0]
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM access_portalaccount")
+        n_accounts = cur.fetchone()[0]
     rows = []
     base = _rss_mb()
     with acting_as(Actor.job("hygiene.tasks.daily_hygiene")), connection.execute_wrapper(count):
-        for label in ("first run (opens findings, leavers)", "second run (steady state)"):
+        for n in (1, 2):
+            label = ("first run (opens findings, leavers)" if n == 1 else "second run (steady state)") if fresh \
+                else f"run {n} (steady state)"
+            timers = Timers()
+            if n == 2:
+                _instrument(timers)
             queries["n"] = 0
             t0 = time.perf_counter()
             job = run_daily_hygiene()
             seconds = time.perf_counter() - t0
-            rows.append((label, seconds, _rss_mb() - base, queries["n"], job))
-    open_findings = Finding.objects.filter(resolved_at__isnull=True).count()
+            rows.append((label, seconds, _rss_mb() - base, queries["n"], job, timers))
     print()
     print(f"Daily hygiene job over {n_accounts:,} portal accounts in {orgs} organizations (PostgreSQL, db {db})")
     print(f"{'run':<40} {'seconds':>8} {'peak MB':>8} {'queries':>8} {'q/org':>7}  status")
-    for label, seconds, mb, q, job in rows:
+    for label, seconds, mb, q, job, _ in rows:
         print(f"{label:<40} {seconds:8.1f} {mb:8.1f} {q:8,} {q / orgs:7.1f}  {job.status}, "
               f"{len(job.errors)} errors")
-    first = rows[0][4].counts
-    print(f"process baseline {base:.0f} MB (peak MB = growth of max RSS over it); open findings {open_findings:,}; "
-          f"leavers terminated {first.get('access_findings.leavers_flagged', 0)}, checklists opened "
-          f"{first.get('offboarding.cases_opened', 0)}, reminder e-mails {first.get('offboarding.reminders_sent', 0)}")
+    print(f"process baseline {base:.0f} MB (peak MB = growth of max RSS over it); "
+          f"open findings {Finding.objects.filter(resolved_at__isnull=True).count():,}; "
+          f"leaver checklists {OffboardingCase.objects.count()}; "
+          f"reminder e-mails {sum(r[4].counts.get('offboarding.reminders_sent', 0) for r in rows)}")
+    print("where the second run's time goes (seconds):")
+    for part, secs in sorted(rows[1][5].seconds.items(), key=lambda kv: -kv[1]):
+        print(f"  {part:<45} {secs:8.1f}")
 
 
 def main():
