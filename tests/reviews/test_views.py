@@ -171,3 +171,45 @@ def test_my_keeps_can_be_revised_from_the_queue(rw, campaign, client_for):
         f"i{item.pk}-decision": "change", f"i{item.pk}-reason": "No claim status needed",
         f"i{item.pk}-functions_to_remove": ["claim_status"]}, **HX)
     assert response.status_code == 200 and ReviewItem.objects.get(pk=item.pk).decision == "change"
+
+
+def test_campaign_and_history_pages_take_the_same_queries_as_items_grow(rw, campaign, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews import services
+    from reviews.models import ReviewCampaign
+
+    client = client_for(rw.w.alice)
+    services.item_decide(item=campaign.items.get(portal_account=rw.gina_acct), acting_user=rw.w.bob,
+                         decision="revoke", reason="left")
+    pages = [url("reviews_campaign", campaign.pk), url("reviews_history"), url("reviews_evidence", campaign.pk)]
+    for page in pages:
+        client.get(page)
+    small = {}
+    for page in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(page).status_code == 200
+        small[page] = len(ctx)
+    for n in range(20):
+        make_account(make_staff(rw.w.org, f"More {n}", manager=rw.bob_staff), rw.enrollment)
+    campaign.items.all().delete()
+    ReviewCampaign.objects.filter(pk=campaign.pk).update(status="launching")
+    campaign_launch(organization=rw.w.org)
+    for item in campaign.items.filter(holder_name__startswith="More")[:5]:
+        services.item_decide(item=item, acting_user=rw.w.bob, decision="revoke", reason="left")
+    campaign_launch(organization=rw.w.org, period="2026Q3")
+    for page in pages:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(page).status_code == 200
+        assert len(ctx) == small[page], page
+
+
+def test_dashboard_cards_count_my_items_and_overdue_campaigns(rw, campaign, client_for, time_machine):
+    import datetime
+
+    html = client_for(rw.w.bob).get(reverse("dashboard", args=["cascade"])).content.decode()
+    assert "Review items waiting for you" in html
+    time_machine.move_to(datetime.datetime(2026, 10, 20, 9, tzinfo=datetime.UTC), tick=False)
+    html = client_for(rw.w.carol).get(reverse("dashboard", args=["cascade"])).content.decode()
+    assert "Overdue access reviews" in html and "Review items waiting for you" not in html
