@@ -356,6 +356,7 @@ def sign_off_blockers(campaign: ReviewCampaign) -> list[str]:
         blockers.append(f"{pending} item{'s are' if pending != 1 else ' is'} still undecided.")
     open_remediation = sum(1 for item in campaign.items.filter(decision__in=[Decision.REVOKE, Decision.CHANGE])
                            .select_related("remediation_task", "portal_account", "credential")
+                           .iterator(chunk_size=2000)
                            if not remediation_done(item))
     if open_remediation:
         blockers.append(f"{open_remediation} remediation task{'s are' if open_remediation != 1 else ' is'} "
@@ -385,11 +386,18 @@ def campaign_sign_off(*, campaign: ReviewCampaign, acting_user, note: str = "") 
     blockers = sign_off_blockers(campaign)
     if blockers:
         raise ValidationError("The campaign cannot be signed off yet: " + " ".join(blockers))
-    items = list(campaign.items.select_related("portal_account", "credential")
-                 .prefetch_related("portal_account__functions", "credential__custodians"))
-    for item in items:
-        item.access_at_close = access_now(item)
-    ReviewItem.objects.bulk_update(items, ["access_at_close"], batch_size=1000)
+    count, last_pk = 0, 0
+    while True:  # in batches: a 100,000-item campaign never sits in memory at once
+        items = list(campaign.items.filter(pk__gt=last_pk).order_by("pk")
+                     .select_related("portal_account", "credential")
+                     .prefetch_related("portal_account__functions", "credential__custodians")[:2000])
+        if not items:
+            break
+        for item in items:
+            item.access_at_close = access_now(item)
+        ReviewItem.objects.bulk_update(items, ["access_at_close"])
+        count += len(items)
+        last_pk = items[-1].pk
     now = timezone.now()
     campaign.status = ReviewCampaign.Status.CLOSED
     campaign.closed_at = now
@@ -398,7 +406,7 @@ def campaign_sign_off(*, campaign: ReviewCampaign, acting_user, note: str = "") 
     campaign.save(update_fields=["status", "closed_at", "signed_off_by", "sign_off_note"])
     record_event("review_campaign.signed_off", actor=acting_user, organization=campaign.organization_id,
                  target=campaign, changes={"status": ["open", "closed"]}, message=campaign.sign_off_note,
-                 extra={"items": len(items)})
+                 extra={"items": count})
     _reevaluate(campaign.organization_id)  # the overdue-review finding resolves
     return campaign
 
