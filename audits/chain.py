@@ -86,6 +86,52 @@ def link(prev_hash: bytes, content: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + prev_hash + content).digest()
 
 
+# PostgreSQL: the canonical bytes of an event are its COPY text-format line (the columns above, in
+# order, tab-separated, NULL as \N, backslash escapes), rendered under fixed session settings. The
+# sealer and the verifier both read that line from the database and hash it in Python, so what is
+# hashed is exactly what is stored, and verification never trusts a hash computed by the database.
+PG_CANONICAL_VERSION = b"portalgov-audit-event-pgcopy-v1\n"
+PG_SESSION_SETTINGS = [
+    "SET LOCAL TimeZone = 'UTC'", "SET LOCAL DateStyle = 'ISO, YMD'", "SET LOCAL IntervalStyle = 'postgres'",
+    "SET LOCAL extra_float_digits = 1", "SET LOCAL bytea_output = 'hex'",
+]
+
+
+def pg_canonical_session(cur) -> None:
+    for statement in PG_SESSION_SETTINGS:
+        cur.execute(statement)
+
+
+def pg_line_hash(line: bytes) -> bytes:
+    return hashlib.sha256(PG_CANONICAL_VERSION + line).digest()
+
+
+class LineSink:
+    """File-like target for COPY TO STDOUT that hands over complete lines (constant memory)."""
+
+    def __init__(self, on_line):
+        self.on_line = on_line
+        self.rest = b""
+
+    def write(self, data):
+        data = self.rest + bytes(data)
+        lines = data.split(b"\n")
+        self.rest = lines.pop()
+        for line in lines:
+            self.on_line(line)
+        return len(data)
+
+
+def pg_copy_lines(cur, select: str, params, on_line) -> None:
+    """Run COPY (select) TO STDOUT (text format) and feed each row's line to on_line."""
+    raw = cur.cursor if hasattr(cur, "cursor") else cur
+    query = raw.mogrify(select, params).decode()
+    sink = LineSink(on_line)
+    raw.copy_expert(f"COPY ({query}) TO STDOUT", sink, size=1 << 20)
+    if sink.rest:
+        on_line(sink.rest)
+
+
 def horizon(cursor) -> int | None:
     """Transaction ids below this have all finished (PostgreSQL); None on SQLite."""
     if not is_postgres():
@@ -124,10 +170,10 @@ def _seal_batch(limit: int) -> int:
         else:
             where, params = "e.id > %s", [last_id or 0]
             order = "e.id"
-        cur.execute(
-            f"SELECT {cols} FROM {EVENT_TABLE} e WHERE {where} ORDER BY {order} LIMIT %s",  # noqa: S608
-            [*params, limit],
-        )
+        select = f"SELECT {cols} FROM {EVENT_TABLE} e WHERE {where} ORDER BY {order} LIMIT %s"  # noqa: S608
+        if pg:
+            return _seal_pg(cur, select, [*params, limit], seq, prev)
+        cur.execute(select, [*params, limit])
         rows = cur.fetchall()
         if not rows:
             return 0
@@ -141,6 +187,24 @@ def _seal_batch(limit: int) -> int:
             prev = chain
         _insert_seals(cur, seals)
         return len(rows)
+
+
+def _seal_pg(cur, select, params, seq, prev) -> int:
+    pg_canonical_session(cur)
+    lines = []
+    pg_copy_lines(cur, select, params, lines.append)
+    seals = []
+    for line in lines:
+        # id, timestamp and txid are the first three columns.
+        event_id, ts, txid = line.split(b"\t", 3)[:3]
+        seq += 1
+        ch = pg_line_hash(line)
+        chain = link(prev, ch)
+        seals.append((seq, int(event_id), ts.decode(), int(txid), ch, prev, chain))
+        prev = chain
+    if seals:
+        _insert_seals(cur, seals)
+    return len(seals)
 
 
 def _insert_seals(cur, seals) -> None:

@@ -75,10 +75,101 @@ def _archived_ranges():
 def _is_archived(ranges, event_ts, seq) -> bool:
     if not ranges or event_ts is None:
         return False
+    if isinstance(event_ts, (str, bytes)):  # COPY text in UTC: "YYYY-MM-DD HH:MM:SS..."
+        text = event_ts.decode() if isinstance(event_ts, bytes) else event_ts
+        month = dt.date(int(text[0:4]), int(text[5:7]), 1)
+        return any(month == m and seq <= last for m, last in ranges)
     if isinstance(event_ts, dt.datetime) and event_ts.tzinfo is None:
         event_ts = event_ts.replace(tzinfo=dt.UTC)
     month = event_ts.astimezone(dt.UTC).date().replace(day=1)
     return any(month == m and seq <= last for m, last in ranges)
+
+
+_I_ORG = chain.COLUMN_INDEX["organization_id"]
+_I_TX = chain.COLUMN_INDEX["txid"]
+_I_TS = chain.COLUMN_INDEX["timestamp"]
+_I_ACTION = chain.COLUMN_INDEX["action"]
+_N_COLS = len(chain.EVENT_COLUMNS)
+
+
+class _Walker:
+    """Checks one seal row (and its event) after another, in seq order."""
+
+    def __init__(self, result, *, ranges, organization_id, expected_roots, pg):
+        self.result, self.ranges, self.org, self.roots, self.pg = result, ranges, organization_id, expected_roots, pg
+        self.prev_chain = chain.GENESIS
+        self.expected_seq = 1
+        self.last_key = None
+
+    def row(self, r):
+        """A row from the DB-API cursor (SQLite): typed values."""
+        present = bool(r[7])
+        event = r[8:8 + _N_COLS]
+        self.check(r[0], r[1], r[2], r[3], bytes(r[4]), bytes(r[5]), bytes(r[6]), present,
+                   lambda: event[_I_ORG], lambda: chain.content_hash(event), lambda: event[_I_TX],
+                   lambda: (event[_I_ACTION], event[_I_TS]))
+
+    def pg_line(self, line: bytes):
+        """A COPY text line (PostgreSQL): 8 seal fields, then the event's canonical line."""
+        p = line.split(b"\t", 8)
+        event_line = p[8]
+        fields = None
+
+        def field(i):
+            nonlocal fields
+            if fields is None:
+                fields = event_line.split(b"\t")
+            value = fields[i]
+            return None if value == b"\\N" else value.decode()
+
+        def as_int(v):
+            return None if v is None else int(v)
+
+        self.check(int(p[0]), int(p[1]), p[2].decode(), None if p[3] == b"\\N" else int(p[3]),
+                   bytes.fromhex(p[4].decode()), bytes.fromhex(p[5].decode()), bytes.fromhex(p[6].decode()),
+                   p[7] == b"t", lambda: as_int(field(_I_ORG)), lambda: chain.pg_line_hash(event_line),
+                   lambda: as_int(field(_I_TX)), lambda: (field(_I_ACTION), field(_I_TS)))
+
+    def check(self, seq, event_id, seal_ts, seal_tx, content, prev, chained, present, org_of, hash_of, tx_of, what):
+        result = self.result
+        result.seals_checked += 1
+        if seq != self.expected_seq:
+            result.add(Problem("missing", f"seal rows {self.expected_seq}..{seq - 1} are missing "
+                                          "(events were removed together with their seals)", seq=self.expected_seq))
+        if prev != self.prev_chain:
+            result.add(Problem("broken_link", "the link to the previous event does not match "
+                                              "(an event was inserted, removed or re-chained before it)",
+                               seq=seq, event_id=event_id))
+        if chain.link(prev, content) != chained:
+            result.add(Problem("broken_link", "the seal's chain hash was altered", seq=seq, event_id=event_id))
+        key = (seal_tx, event_id) if self.pg else (event_id,)
+        if self.last_key is not None and None not in key and None not in self.last_key and key <= self.last_key:
+            result.add(Problem("reordered", "sealed out of commit order (after an event that comes later)",
+                               seq=seq, event_id=event_id))
+        self.last_key = key
+        if not present:
+            if _is_archived(self.ranges, seal_ts, seq):
+                result.archived += 1
+            else:
+                result.add(Problem("missing", f"the event sealed at {_ts(seal_ts)} is no longer in the log "
+                                              "(deleted)", seq=seq, event_id=event_id))
+        elif self.org is None or org_of() == self.org:
+            result.events_checked += 1
+            if hash_of() != content:
+                action, when = what()
+                result.add(Problem("changed", f"its content ({action} at {_ts(when)}) no longer matches the hash "
+                                              "sealed for it", seq=seq, event_id=event_id))
+            elif tx_of() != seal_tx:
+                result.add(Problem("changed", "its transaction id differs from the sealed one", seq=seq,
+                                   event_id=event_id))
+        self.prev_chain = chained
+        self.expected_seq = seq + 1
+        if seq in self.roots:
+            root, label = self.roots.pop(seq)
+            result.checkpoints_checked += 1
+            if root != chained:
+                result.add(Problem("checkpoint", f"the chain at seq {seq} differs from {label} "
+                                                 "(events up to there were altered or re-chained)", seq=seq))
 
 
 def verify_log(*, organization_id: int | None = None, checkpoint_note: str | None = None,
@@ -112,72 +203,30 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
                 result.add(Problem("checkpoint", f"the checkpoint file and stored checkpoint {parsed.tree_size} disagree"))
             expected_roots[parsed.tree_size] = (parsed.root, f"the checkpoint file (size {parsed.tree_size})")
 
+    walker = _Walker(result, ranges=ranges, organization_id=organization_id, expected_roots=expected_roots, pg=pg)
     cols = chain.select_columns("e")
-    n_cols = len(chain.EVENT_COLUMNS)
-    i_org = chain.COLUMN_INDEX["organization_id"]
-    i_tx = chain.COLUMN_INDEX["txid"]
-    i_ts = chain.COLUMN_INDEX["timestamp"]
-    i_action = chain.COLUMN_INDEX["action"]
-    sql = (
-        f"SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, s.chain_hash, "  # noqa: S608
-        f"e.id IS NOT NULL, {cols} FROM {chain.SEAL_TABLE} s LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id "
-        "ORDER BY s.seq"
-    )
-    prev_chain = chain.GENESIS
-    expected_seq = 1
-    last_key = None
     with transaction.atomic():
-        cur = connection.chunked_cursor() if pg else connection.cursor()
-        try:
-            cur.execute(sql)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    break
-                for r in rows:
-                    seq, event_id, seal_ts, seal_tx = r[0], r[1], r[2], r[3]
-                    content, prev, chained = bytes(r[4]), bytes(r[5]), bytes(r[6])
-                    present = r[7]
-                    row = r[8:8 + n_cols]
-                    result.seals_checked += 1
-                    if seq != expected_seq:
-                        result.add(Problem("missing", f"seal rows {expected_seq}..{seq - 1} are missing "
-                                                      f"(events were removed together with their seals)", seq=expected_seq))
-                    if prev != prev_chain:
-                        result.add(Problem("broken_link", "the link to the previous event does not match "
-                                                          "(an event was inserted, removed or re-chained before it)",
-                                           seq=seq, event_id=event_id))
-                    if chain.link(prev, content) != chained:
-                        result.add(Problem("broken_link", "the seal's chain hash was altered", seq=seq, event_id=event_id))
-                    key = (seal_tx, event_id) if pg else (event_id,)
-                    if last_key is not None and None not in key and None not in last_key and key <= last_key:
-                        result.add(Problem("reordered", "sealed out of commit order (after an event that comes later)",
-                                           seq=seq, event_id=event_id))
-                    last_key = key
-                    if not present:
-                        if _is_archived(ranges, seal_ts, seq):
-                            result.archived += 1
-                        else:
-                            result.add(Problem("missing", f"the event sealed at {_ts(seal_ts)} is no longer in the log "
-                                                          "(deleted)", seq=seq, event_id=event_id))
-                    elif organization_id is None or row[i_org] == organization_id:
-                        result.events_checked += 1
-                        if chain.content_hash(row) != content:
-                            result.add(Problem("changed", f"its content ({row[i_action]} at {_ts(row[i_ts])}) no longer "
-                                                          "matches the hash sealed for it", seq=seq, event_id=event_id))
-                        elif row[i_tx] != seal_tx:
-                            result.add(Problem("changed", "its transaction id differs from the sealed one", seq=seq,
-                                               event_id=event_id))
-                    prev_chain = chained
-                    expected_seq = seq + 1
-                    if seq in expected_roots:
-                        root, label = expected_roots.pop(seq)
-                        result.checkpoints_checked += 1
-                        if root != chained:
-                            result.add(Problem("checkpoint", f"the chain at seq {seq} differs from {label} "
-                                                             "(events up to there were altered or re-chained)", seq=seq))
-        finally:
-            cur.close()
+        if pg:
+            sql = (
+                "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, encode(s.content_hash, 'hex'), "  # noqa: S608
+                f"encode(s.prev_hash, 'hex'), encode(s.chain_hash, 'hex'), e.id IS NOT NULL, {cols} "
+                f"FROM {chain.SEAL_TABLE} s LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id ORDER BY s.seq"
+            )
+            with connection.cursor() as cur:
+                chain.pg_canonical_session(cur)
+                chain.pg_copy_lines(cur, sql, [], walker.pg_line)
+        else:
+            sql = (
+                "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, "  # noqa: S608
+                f"s.chain_hash, e.id IS NOT NULL, {cols} FROM {chain.SEAL_TABLE} s "
+                f"LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id ORDER BY s.seq"
+            )
+            with connection.cursor() as cur:
+                cur.execute(sql)
+                while rows := cur.fetchmany(batch):
+                    for r in rows:
+                        walker.row(r)
+        expected_seq, last_key = walker.expected_seq, walker.last_key
         result.tree_size = expected_seq - 1
         for size, (_root, label) in sorted(expected_roots.items()):
             result.add(Problem("missing", f"{label} covers {size} events but the log holds only {result.tree_size}: "
