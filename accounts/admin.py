@@ -74,3 +74,15 @@ class RecoveryCodeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(GroupNPI)
+class GroupNPIAdmin(admin.ModelAdmin):
+    list_display = ["npi", "label", "organization"]
+    search_fields = ["npi", "organization__legal_name"]
+
+
+@admin.register(MedicarePTAN)
+class MedicarePTANAdmin(admin.ModelAdmin):
+    list_display = ["ptan", "state", "npi", "organization"]
+    search_fields = ["ptan", "npi", "organization__legal_name"]

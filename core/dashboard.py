@@ -29,4 +29,7 @@ def dashboard_cards(request) -> list[dict]:
     from audits.dashboard import audit_cards  # when the audit log was last verified, and the result
 
     cards.extend(audit_cards(org, perms))
+    from security.dashboard import security_cards  # logins still without required MFA, locked-out logins
+
+    cards.extend(security_cards(org, perms))
     return cards

@@ -34,3 +34,18 @@ def test_the_page_stays_flat_as_members_grow(world, client_for, django_assert_ma
             ensure_demo_mfa(user)
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+def test_the_dashboard_counts_missing_mfa_and_locked_logins_for_administrators(world, client_for, client):
+    from django.conf import settings as dj_settings
+
+    ensure_demo_mfa(world.alice)
+    for _ in range(dj_settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": world.dave.email, "password": "wrong wrong wrong"})
+    cards = {c["label"]: c for c in client_for(world.alice).get(
+        reverse("dashboard", args=[world.org.slug])).context["cards"]}
+    assert cards["Logins that must set up MFA"]["value"] == 1  # carol, the auditor
+    assert cards["Locked-out logins"]["value"] == 1
+    assert "Logins that must set up MFA" not in {
+        c["label"] for c in client_for(world.bob).get(reverse("dashboard", args=[world.org.slug])).context["cards"]
+    }
