@@ -311,7 +311,9 @@ def task_complete(request, pk):
 def my_accounts(request):
     me = staff_for_user(organization=request.organization, user=request.user)
     accounts = accounts_of(me) if me else []
-    return render(request, "access/my_accounts.html", {"me": me, "accounts": accounts})
+    # A portal administrator without the administrator app role finds their queue from here.
+    open_tasks = me.assigned_tasks.filter(status=ProvisioningTask.Status.OPEN).count() if me else 0
+    return render(request, "access/my_accounts.html", {"me": me, "accounts": accounts, "open_tasks": open_tasks})
 
 
 

@@ -146,6 +146,7 @@ def test_a_portal_administrator_with_the_staff_role_works_only_their_own_queue(w
                                     selections=[(availity, ["claim_status"]), (enr2, ["claim_status"])])
     mine, marias = [t for t in tasks if t.assignee == dave], [t for t in tasks if t.assignee == maria]
     client = client_for(world.dave)
+    assert b"1 open task in your queue" in client.get(url("my_accounts")).content
     assert client.get(url("tasks")).status_code == 200
     assert client.get(url("task_complete", marias[0].pk)).status_code == 403
     assert client.post(url("task_complete", mine[0].pk), {"portal_user_id": "treed2",
