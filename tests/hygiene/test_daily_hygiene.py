@@ -51,13 +51,22 @@ def redis_worker():
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     saved = app.conf.broker_url, app.conf.result_backend, app.conf.broker_transport_options
     app.conf.update(broker_url=url, result_backend=url, broker_transport_options={})
-    app._backend = None  # the backend object is cached; an earlier test may have built the disabled one
+    _drop_cached_connections(app)  # an earlier test may have built them for the embedded broker
     try:
         with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=20):
             yield app
     finally:
         app.conf.update(broker_url=saved[0], result_backend=saved[1], broker_transport_options=saved[2])
-        app._backend = None
+        _drop_cached_connections(app)
+
+
+def _drop_cached_connections(app):
+    """Celery caches the result backend and the producer pool per app; rebuild them from the current conf."""
+    app._backend = None
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.redis
