@@ -62,7 +62,8 @@ def redis_worker():
 
 def _drop_cached_connections(app):
     """Celery caches the result backend and the producer pool per app; rebuild them from the current conf."""
-    app._backend = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
