@@ -64,8 +64,6 @@ def _drop_cached_connections(app):
     """Celery caches the result backend and the producer pool per app; rebuild them from the current conf."""
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
 
