@@ -52,8 +52,9 @@ def bandit() -> int:
     for rule in stale:
         print(f"note: accepted bandit finding no longer occurs (remove it): {rule['file']} {rule['test']}")
     scanned = report.get("metrics", {}).get("_totals", {}).get("loc", "?")
-    print(f"bandit: {len(report['results'])} findings in {scanned} lines, {len(used)} accepted with a reason, "
-          f"{len(open_findings)} open")
+    accepted = len(report["results"]) - len(open_findings)
+    print(f"bandit: {len(report['results'])} findings in {scanned} lines, {accepted} accepted with a reason "
+          f"({len(used)} entries of security/accepted_findings.toml), {len(open_findings)} open")
     if open_findings:
         print("Fix each, or mark the line `# nosec BXXX -- why`, or accept it in security/accepted_findings.toml.")
     return 1 if open_findings else 0
