@@ -131,26 +131,14 @@ def verification_run(*, organization=None, checkpoint_note: str | None = None, t
 
 
 def _raise_critical_finding(message: str, result) -> bool:
-    """Raise a critical finding through the findings app when it exists; False when it does not."""
-    from django.apps import apps
+    """A failed verification is a critical finding in every organization: the log is shared."""
+    from findings.services import raise_system_finding
 
-    if not apps.is_installed("findings"):
-        return False
-    try:
-        from findings import services as findings_services
-    except ImportError:
-        return False
-    for name in ("raise_system_finding", "finding_raise", "raise_finding", "record_finding"):
-        func = getattr(findings_services, name, None)
-        if func is None:
-            continue
-        try:
-            func(rule="audit_log_verification_failed", severity="critical", organization=None, message=message,
-                 details={"problems": [str(p) for p in result.problems[:5]]})
-            return True
-        except TypeError:
-            continue
-    return False
+    raise_system_finding(
+        rule="audit_log_verification_failed", severity="critical", organization=None, message=message,
+        details={"problems": [str(p) for p in result.problems[:5]]},
+    )
+    return True
 
 
 def run_daily_verification():

@@ -44,6 +44,14 @@ def test_daily_job_failure_is_critical(world, client_for):
     assert "Audit log verified" in html and "FAILED" in html
     html = client_for(world.carol).get(f"/o/{world.org.slug}/audit/").content.decode()
     assert "Verification FAILED" in html
+    # ...and it is a critical finding in every organization, which the rules engine does not resolve.
+    from findings.models import Finding
+    from findings.services import findings_evaluate_organization
+
+    findings_evaluate_organization(organization=world.org, now=timezone.now())
+    finding = Finding.objects.get(organization=world.org, rule="audit_log_verification_failed")
+    assert finding.severity == "critical" and finding.resolved_at is None
+    assert Finding.objects.filter(organization=world.other_org, rule="audit_log_verification_failed").exists()
 
 
 @pytest.mark.postgres
