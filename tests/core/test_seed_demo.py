@@ -10,6 +10,8 @@ def test_seed_demo_builds_the_practices_and_is_safe_to_run_twice(db, capsys):
     first_output = capsys.readouterr().out
     assert "admin@demo.portalgov.test" in first_output and "password" in first_output
     membership_events = AuditEvent.objects.filter(action__startswith="membership.").count()
+    # Nobody signed in ran it: no event may carry a person left over from an earlier request.
+    assert not AuditEvent.objects.filter(actor_type="user").exists()
 
     call_command("seed_demo")
     assert (Organization.objects.count(), User.objects.count(), Membership.objects.count()) == counts
