@@ -319,6 +319,8 @@ LOGGING = {
 }
 
 # --- PortalGov --------------------------------------------------------------------------------
+# The address people use to reach PortalGov, for links in e-mails (reminders, tasks, leavers).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 PORTALGOV_SHARED_DATA_DIR = Path(
     env.str("PORTALGOV_SHARED_DATA_DIR", default=str(BASE_DIR / "carriers" / "reference_data"))
 )

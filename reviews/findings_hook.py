@@ -1,10 +1,8 @@
 """The overdue-review finding, produced by the findings engine like every other rule.
 
-findings.rules has no way yet for another app to add a rule (requested in
-notes/requests-from-reviews.md: `register_rule_provider`). Until it does, this module wraps the
-rules function that findings.services calls, so the finding is opened and resolved by
-findings_evaluate_organization like the rest (a finding created outside the engine would be resolved
-by the next evaluation). When findings offers the hook, the first branch takes over by itself.
+Registered with findings.rules.register_rule_provider, so findings_evaluate_organization opens and
+resolves it like every other rule (a finding created outside the engine would be resolved by the next
+evaluation).
 """
 
 from __future__ import annotations
@@ -41,24 +39,8 @@ def overdue_review_specs(organization, now: datetime.datetime) -> list:
 def _install() -> None:
     from findings import rules
 
-    labels = getattr(rules, "RULE_LABELS", None)
-    if isinstance(labels, dict):
-        labels.setdefault(REVIEW_OVERDUE, "Access review overdue")
-    register = getattr(rules, "register_rule_provider", None)
-    if register is not None:
-        register(overdue_review_specs)
-        return
-    from findings import services
-
-    if getattr(services.evaluate_rules, "_with_reviews", False):
-        return
-    original = services.evaluate_rules
-
-    def evaluate_rules(organization, now):
-        return [*original(organization, now), *overdue_review_specs(organization, now)]
-
-    evaluate_rules._with_reviews = True
-    services.evaluate_rules = evaluate_rules
+    rules.RULE_LABELS.setdefault(REVIEW_OVERDUE, "Access review overdue")
+    rules.register_rule_provider(overdue_review_specs)
 
 
 _install()

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from access.models import LIVE_STATUSES, AccountStatus, OrganizationCredential, PortalAccount, ProvisioningTask
+from access.policy_services import credential_require_rotation
 from accounts import roles
 from audits.services import record_event
 
@@ -148,15 +149,8 @@ def _remediate(item: ReviewItem, acting_user) -> ProvisioningTask | None:
 
 
 def _credential_flag(credential: OrganizationCredential, acting_user, reason: str) -> None:
-    # access offers no service to require a rotation for a reason other than a custodian leaving
-    # (requested in notes/requests-from-reviews.md); same fields and event as credentials_flag_for_custodian.
-    if credential.rotation_required:
-        return
-    credential.rotation_required = True
-    credential.rotation_reason = reason[:300]
-    credential.save(update_fields=["rotation_required", "rotation_reason"])
-    record_event("organization_credential.rotation_required", actor=acting_user,
-                 organization=credential.organization_id, target=credential, message=credential.rotation_reason)
+    if not credential.rotation_required:
+        credential_require_rotation(credential=credential, acting_user=acting_user, reason=reason)
 
 
 def _apply(item: ReviewItem, *, acting_user, decision, reason, keep_until, removed, now, in_bulk,

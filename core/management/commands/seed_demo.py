@@ -50,7 +50,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             orgs = {spec["slug"]: self._organization(spec) for spec in DEMO_ORGS}
             users = [self._user(email, name, roles, operator, orgs) for email, name, roles, operator in DEMO_USERS]
-        for step in (("carriers.demo", "seed_demo_directory"), ("staff.demo", "seed_demo_staff")):
+        for step in (("carriers.demo", "seed_demo_directory"), ("staff.demo", "seed_demo_staff"),
+                     ("reviews.demo", "seed_demo_review")):
             func = _optional(*step)
             for org in orgs.values():
                 if func:
