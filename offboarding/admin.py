@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ChecklistItem, ExternalRecertification, Notice, OffboardingCase, OffboardingSettings
+from .models import ChecklistItem, ExternalRecertification, Notice, OffboardingCase, OffboardingSettings, RoleWatermark
 
 
 @admin.register(OffboardingCase)
@@ -25,3 +25,9 @@ class NoticeAdmin(admin.ModelAdmin):
 
 admin.site.register(OffboardingSettings)
 admin.site.register(ExternalRecertification)
+
+
+@admin.register(RoleWatermark)
+class RoleWatermarkAdmin(admin.ModelAdmin):
+    list_display = ["staff_member", "job_role", "evaluated_at"]
+    readonly_fields = [f.name for f in RoleWatermark._meta.fields]
