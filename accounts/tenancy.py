@@ -27,6 +27,8 @@ def resolve_organization(request, slug: str, perm: str | tuple[str, ...] = VIEW_
     user = request.user
     if not user.is_authenticated:
         raise PermissionDenied("Sign in first.")
+    if getattr(user, "is_api_credential", False):
+        return _resolve_for_credential(request, organization, user, perm)
     membership = Membership.objects.filter(organization=organization, user=user).first()
     if membership is None or not user.is_active:
         raise PermissionDenied("You have no role in this organization.")
@@ -41,6 +43,21 @@ def resolve_organization(request, slug: str, perm: str | tuple[str, ...] = VIEW_
     if user.last_organization_id != organization.pk:
         user.last_organization = organization
         user.save(update_fields=["last_organization"])
+    return organization
+
+
+def _resolve_for_credential(request, organization, principal, perm) -> Organization:
+    """An integrations API credential (integrations.authentication.ApiPrincipal): it holds the
+    permissions it was given, and only in its own organization."""
+    granted = principal.permissions_in(organization)
+    if not granted:
+        raise PermissionDenied("This API credential belongs to another organization.")
+    wanted = (perm,) if isinstance(perm, str) else tuple(perm)
+    if not granted.intersection(wanted):
+        raise PermissionDenied("This API credential does not carry the permission this needs.")
+    request.organization = organization
+    request.membership = None
+    request.org_perms = granted
     return organization
 
 

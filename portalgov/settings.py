@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "findings",
     "reviews",
     "offboarding",
+    "integrations",
 ]
 
 MIDDLEWARE = [

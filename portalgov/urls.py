@@ -15,6 +15,7 @@ from core import urls as core_urls
 from core import views as core_views
 from findings import urls as findings_urls
 from hygiene import urls as hygiene_urls
+from integrations import urls as integrations_urls
 from offboarding import urls as offboarding_urls
 from reviews import urls as reviews_urls
 from security import urls as security_urls
@@ -33,6 +34,7 @@ org_urlpatterns = [
     *access_urls.org_urlpatterns,
     *findings_urls.org_urlpatterns,
     *offboarding_urls.org_urlpatterns,
+    *integrations_urls.org_urlpatterns,
 ]
 
 urlpatterns = [

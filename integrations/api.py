@@ -1,0 +1,360 @@
+"""Integrations API (v1) under /api/v1/o/<org_slug>/: the roster for HR systems, portal accounts and
+findings for identity providers, the audit log for auditors' tools.
+
+Every view resolves its organization through accounts.tenancy.HasOrganizationPermission and declares
+required_permission; writes go through the apps' services (so they are audited, with the API
+credential as the actor), never to the models directly.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.models import AccountStatus, PortalAccount
+from accounts import roles
+from accounts.tenancy import HasOrganizationPermission
+from audits import selectors as audit_selectors
+from audits.models import AuditEvent
+from core.context import acting_as
+from findings.models import Finding, Severity
+from findings.selectors import findings_list
+from staff import selectors as staff_selectors
+from staff import services as staff_services
+from staff.models import EmploymentStatus, JobRole, StaffMember
+
+from .authentication import ApiCredentialAuthentication
+from .models import ApiCredential
+from .services import credential_actor
+
+MAX_PAGE = 200
+
+
+def _api_error(exc: DjangoValidationError) -> APIValidationError:
+    """A service's ValidationError as a 400 with field errors."""
+    if hasattr(exc, "error_dict"):
+        return APIValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+    return APIValidationError({"non_field_errors": exc.messages})
+
+
+class IntegrationView:
+    """Bearer credentials or a signed-in session; a credential acts as "api:<name>" in the audit log
+    for the whole request (services' record_event and django-auditlog diffs read core.context)."""
+
+    authentication_classes = [ApiCredentialAuthentication, SessionAuthentication]
+    permission_classes = [HasOrganizationPermission]
+    _acting = None
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        if isinstance(request.auth, ApiCredential):
+            self._acting = acting_as(credential_actor(request.auth))
+            self._acting.__enter__()
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self._acting is not None:
+                self._acting.__exit__(None, None, None)
+                self._acting = None
+
+    def acting_user(self):
+        """What services get as acting_user: the person, or None so they take the credential from the context."""
+        user = self.request.user
+        return None if getattr(user, "is_api_credential", False) else user
+
+
+# --- staff --------------------------------------------------------------------------------------
+class StaffMemberSerializer(serializers.ModelSerializer):
+    manager_email = serializers.EmailField(source="manager.work_email", read_only=True, default=None)
+
+    class Meta:
+        model = StaffMember
+        fields = ["id", "full_name", "work_email", "job_role", "employment_status", "start_date", "end_date",
+                  "manager_id", "manager_email", "updated_at"]
+        read_only_fields = fields
+
+
+class StaffUpsertSerializer(serializers.Serializer):
+    work_email = serializers.EmailField(max_length=254)
+    full_name = serializers.CharField(max_length=200, required=False)
+    job_role = serializers.ChoiceField(choices=JobRole.choices, required=False)
+    employment_status = serializers.ChoiceField(choices=EmploymentStatus.choices, required=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    manager_email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
+
+
+class StaffTerminateSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False, allow_null=True,
+                                     help_text="Last day of employment; today when left out.")
+    reason = serializers.CharField(max_length=200, help_text="Why, as the HR system records it (audit log).")
+
+
+STAFF_FILTERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, enum=EmploymentStatus.values),
+    OpenApiParameter("job_role", OpenApiTypes.STR, enum=JobRole.values),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only people changed at or after this."),
+]
+
+
+def _choice(params, name, choices) -> str:
+    value = params.get(name, "")
+    if value and value not in choices:
+        raise APIValidationError({name: [f"Not one of: {', '.join(choices)}."]})
+    return value
+
+
+def _when(params, name):
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    parsed = None
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is None and (day := parse_date(raw)) is not None:
+            parsed = timezone.datetime.combine(day, timezone.datetime.min.time())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise APIValidationError({name: ["Not a date or date-time (ISO 8601)."]})
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+@extend_schema(parameters=STAFF_FILTERS)
+class StaffList(IntegrationView, generics.ListAPIView):
+    """The practice roster (HR sync reads it): filter by status, job role and last change."""
+
+    serializer_class = StaffMemberSerializer
+    required_permission = roles.VIEW_STAFF
+
+    def get_queryset(self):
+        p = self.request.query_params
+        qs = staff_selectors.roster_search(
+            organization=self.request.organization,
+            job_role=_choice(p, "job_role", JobRole.values), status=_choice(p, "status", EmploymentStatus.values),
+        )
+        if (since := _when(p, "updated_since")) is not None:
+            qs = qs.filter(updated_at__gte=since)
+        return qs
+
+
+class StaffDetail(IntegrationView, generics.RetrieveAPIView):
+    serializer_class = StaffMemberSerializer
+    required_permission = roles.VIEW_STAFF
+
+    def get_object(self):
+        return get_object_or_404(StaffMember.objects.select_related("manager"), pk=self.kwargs["staff_id"],
+                                 organization=self.request.organization)
+
+
+class StaffUpsert(IntegrationView, APIView):
+    """Create or update a person by work e-mail (HR sync): sending the same record twice changes nothing."""
+
+    required_permission = roles.MANAGE_STAFF
+
+    @extend_schema(request=StaffUpsertSerializer, responses={200: StaffMemberSerializer, 201: StaffMemberSerializer})
+    def post(self, request, org_slug):
+        data = StaffUpsertSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        org = request.organization
+        email = fields.pop("work_email").strip().lower()
+        if "manager_email" in fields:
+            manager_email = (fields.pop("manager_email") or "").strip()
+            manager = None
+            if manager_email:
+                manager = StaffMember.objects.filter(organization=org, work_email__iexact=manager_email).first()
+                if manager is None:
+                    raise APIValidationError({"manager_email": ["No one on this practice's roster has this e-mail."]})
+            fields["manager"] = manager
+        try:
+            with transaction.atomic():
+                existing = StaffMember.objects.filter(organization=org, work_email__iexact=email).first()
+                if existing is None:
+                    missing = [f for f in ("full_name", "job_role") if not fields.get(f)]
+                    if missing:
+                        raise APIValidationError({f: ["Required to add a person."] for f in missing})
+                    staff = staff_services.staff_create(organization=org, acting_user=self.acting_user(),
+                                                        work_email=email, source="api", **fields)
+                    code = status.HTTP_201_CREATED
+                else:
+                    staff = staff_services.staff_update(staff=existing, acting_user=self.acting_user(),
+                                                        source="api", **fields)
+                    code = status.HTTP_200_OK
+        except DjangoValidationError as exc:
+            raise _api_error(exc)
+        except IntegrityError:
+            # Two syncs added the same person at the same moment: the other one won; send it again.
+            return Response({"detail": "This person was just added by another request; retry."},
+                            status=status.HTTP_409_CONFLICT)
+        staff = StaffMember.objects.select_related("manager").get(pk=staff.pk)
+        return Response(StaffMemberSerializer(staff).data, status=code)
+
+
+class StaffTerminate(IntegrationView, APIView):
+    """Record that a person left (end date, reason): their portal accounts are flagged at once and the
+    offboarding checklist opens with its deactivation tasks."""
+
+    required_permission = roles.MANAGE_STAFF
+
+    @extend_schema(request=StaffTerminateSerializer, responses={200: StaffMemberSerializer})
+    def post(self, request, org_slug, staff_id):
+        staff = get_object_or_404(StaffMember, pk=staff_id, organization=request.organization)
+        data = StaffTerminateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            staff = staff_services.staff_terminate(
+                staff=staff, acting_user=self.acting_user(), end_date=data.validated_data.get("end_date"),
+                source=f"api: {data.validated_data['reason']}",
+            )
+        except DjangoValidationError as exc:
+            raise _api_error(exc)
+        staff = StaffMember.objects.select_related("manager").get(pk=staff.pk)
+        return Response(StaffMemberSerializer(staff).data)
+
+
+# --- portal accounts ------------------------------------------------------------------------------
+class PortalAccountSerializer(serializers.ModelSerializer):
+    """No password data: neither the password-manager reference nor password dates."""
+
+    staff_member_email = serializers.EmailField(source="staff_member.work_email", read_only=True)
+    portal = serializers.CharField(source="enrollment.portal.name", read_only=True)
+    functions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PortalAccount
+        fields = ["id", "staff_member_id", "staff_member_email", "enrollment_id", "portal", "portal_user_id",
+                  "functions", "status", "mfa_enrolled", "last_login_attested", "status_changed_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_functions(self, account) -> list[str]:
+        return sorted(f.code for f in account.functions.all())
+
+
+def _accounts(organization):
+    return (PortalAccount.objects.filter(organization=organization)
+            .select_related("staff_member", "enrollment__portal").prefetch_related("functions"))
+
+
+@extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=AccountStatus.values),
+                           OpenApiParameter("staff_member", OpenApiTypes.INT)])
+class PortalAccountList(IntegrationView, generics.ListAPIView):
+    serializer_class = PortalAccountSerializer
+    required_permission = roles.VIEW_PORTAL_ACCOUNTS
+
+    def get_queryset(self):
+        p = self.request.query_params
+        qs = _accounts(self.request.organization)
+        if value := _choice(p, "status", AccountStatus.values):
+            qs = qs.filter(status=value)
+        if raw := p.get("staff_member", ""):
+            if not raw.isdigit():
+                raise APIValidationError({"staff_member": ["Not a staff member id."]})
+            qs = qs.filter(staff_member_id=int(raw))
+        return qs.order_by("pk")
+
+
+class PortalAccountDetail(IntegrationView, generics.RetrieveAPIView):
+    serializer_class = PortalAccountSerializer
+    required_permission = roles.VIEW_PORTAL_ACCOUNTS
+
+    def get_object(self):
+        return get_object_or_404(_accounts(self.request.organization), pk=self.kwargs["account_id"])
+
+
+# --- findings -----------------------------------------------------------------------------------
+class FindingSerializer(serializers.ModelSerializer):
+    silenced = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Finding
+        fields = ["id", "rule", "severity", "title", "detail", "staff_member_id", "portal_account_id",
+                  "enrollment_id", "credential_id", "first_seen", "last_seen", "silenced"]
+        read_only_fields = fields
+
+    def get_silenced(self, finding) -> bool:
+        return finding.silenced_at is not None
+
+
+@extend_schema(parameters=[OpenApiParameter("rule", OpenApiTypes.STR),
+                           OpenApiParameter("severity", OpenApiTypes.STR, enum=Severity.values)])
+class FindingList(IntegrationView, generics.ListAPIView):
+    """Open findings, most severe first."""
+
+    serializer_class = FindingSerializer
+    required_permission = roles.VIEW_FINDINGS
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return findings_list(organization=self.request.organization, state="open", rule=p.get("rule", "")[:48],
+                             severity=_choice(p, "severity", Severity.values))
+
+
+# --- audit events -------------------------------------------------------------------------------
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "timestamp", "action", "severity", "actor_type", "actor_ref", "actor_label", "object_type",
+                  "object_pk", "object_label", "changes", "message", "remote_addr", "request_id"]
+        read_only_fields = fields
+
+
+AUDIT_FILTERS = [
+    OpenApiParameter("since", OpenApiTypes.STR, description="YYYY-MM-DD (whole day) or ISO date-time."),
+    OpenApiParameter("until", OpenApiTypes.STR, description="YYYY-MM-DD (whole day) or ISO date-time."),
+    OpenApiParameter("action", OpenApiTypes.STR, description="Exact action, or a prefix ending in * (staff.*)."),
+    OpenApiParameter("actor", OpenApiTypes.STR, description="Part of the actor's label (e-mail, api:name, job:name)."),
+    OpenApiParameter("object_type", OpenApiTypes.STR),
+    OpenApiParameter("object_pk", OpenApiTypes.STR),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Search labels, messages and actions."),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description="next_cursor of the previous page."),
+    OpenApiParameter("limit", OpenApiTypes.INT, description=f"Page size, at most {MAX_PAGE} (default 50)."),
+]
+
+
+class AuditEventList(IntegrationView, APIView):
+    """The organization's audit log, newest first, with the auditor pages' filters and keyset pages
+    (stable while new events arrive)."""
+
+    required_permission = roles.VIEW_AUDIT_LOG
+
+    @extend_schema(parameters=AUDIT_FILTERS, responses=inline_serializer("AuditEventPage", {
+        "results": AuditEventSerializer(many=True),
+        "next_cursor": serializers.CharField(allow_null=True),
+        "next": serializers.URLField(allow_null=True),
+    }))
+    def get(self, request, org_slug):
+        p = request.query_params
+        try:
+            size = int(p.get("limit", "50"))
+        except ValueError:
+            raise APIValidationError({"limit": ["Not a number."]})
+        if not 1 <= size <= MAX_PAGE:
+            raise APIValidationError({"limit": [f"Between 1 and {MAX_PAGE}."]})
+        try:
+            f = audit_selectors.build_filter(
+                organization_id=request.organization.pk,
+                **{k: p.get(k, "") for k in ("since", "until", "action", "actor", "object_type", "object_pk", "q")},
+            )
+            rows, cursor = audit_selectors.page(audit_selectors.events(f), after=p.get("cursor", "")[:200], size=size)
+        except audit_selectors.FilterError as exc:
+            raise APIValidationError({"filters": [str(exc)]})
+        following = None
+        if cursor:
+            query = p.copy()
+            query["cursor"] = cursor
+            following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response({"results": AuditEventSerializer(rows, many=True).data, "next_cursor": cursor,
+                         "next": following})

@@ -1,0 +1,59 @@
+"""The Integrations page: administrators create, list and revoke API credentials."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from accounts.tenancy import org_view
+
+from . import services
+from .forms import LABELS, CredentialForm
+from .models import ApiCredential
+
+
+def _page(request, form, token=None, created=None, status=200):
+    credentials = ApiCredential.objects.filter(organization=request.organization).select_related(
+        "created_by", "revoked_by")[:200]
+    response = render(request, "integrations/credentials.html", {
+        "form": form, "credentials": credentials, "token": token, "created": created, "labels": LABELS,
+    }, status=status)
+    if token:
+        response["Cache-Control"] = "no-store"  # the token must not be kept by any cache
+    return response
+
+
+@org_view(roles.MANAGE_MEMBERS)
+def credentials(request):
+    if request.method != "POST":
+        return _page(request, CredentialForm())
+    form = CredentialForm(request.POST)
+    if form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        expires_at = (timezone.make_aware(datetime.datetime.combine(expires_on, datetime.time()))
+                      if expires_on else None)
+        try:
+            credential, token = services.credential_create(
+                organization=request.organization, acting_user=request.user, name=form.cleaned_data["name"],
+                permissions=form.cleaned_data["permissions"], expires_at=expires_at,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            # Rendered, not redirected: the token exists only in this response.
+            return _page(request, CredentialForm(), token=token, created=credential)
+    return _page(request, form, status=400)
+
+
+@org_view(roles.MANAGE_MEMBERS)
+@require_POST
+def credential_revoke(request, pk):
+    credential = get_object_or_404(ApiCredential, pk=pk, organization=request.organization)
+    services.credential_revoke(credential=credential, acting_user=request.user)
+    messages.success(request, f"“{credential.name}” is revoked: its token no longer works.")
+    return redirect("integrations", request.organization.slug)
