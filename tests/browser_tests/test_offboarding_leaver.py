@@ -31,6 +31,7 @@ def test_an_administrator_offboards_a_leaving_portal_administrator(world, live_s
 
     sign_in(page, live_server, world.alice)
     page.goto(f"{live_server.url}/o/cascade/")
+    page.get_by_role("navigation", name="Main").locator("summary", has_text="Access").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Offboarding").click()
     page.get_by_role("link", name="Record a leaver or a leave").click()
     page.get_by_label("Person").select_option(label="Maria Leaving")

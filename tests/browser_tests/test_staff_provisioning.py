@@ -48,6 +48,7 @@ def test_an_administrator_provisions_a_new_hire_end_to_end(world, live_server, p
     expect(page.get_by_text("2 provisioning tasks created")).to_be_visible()
 
     for n in range(2):
+        page.get_by_role("navigation", name="Main").locator("summary", has_text="Access").click()
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
         page.get_by_role("link", name="Record as done").first.click()
         page.get_by_label("Portal user ID").fill(f"treed{n}")
@@ -58,6 +59,7 @@ def test_an_administrator_provisions_a_new_hire_end_to_end(world, live_server, p
         expect(page.get_by_text(re.compile("Recorded with the payer's confirmation"))).to_be_visible()
     expect(page.get_by_text("No tasks.")).to_be_visible()
 
+    page.get_by_role("navigation", name="Main").locator("summary", has_text="Access").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Access matrix").click()
     row = page.get_by_role("row", name=re.compile("Tom Reed"))
     expect(row).to_contain_text("treed0")
