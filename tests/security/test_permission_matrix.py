@@ -81,6 +81,22 @@ def _membership(world):
     return {"pk": Membership.objects.get(organization=world.org, user=world.dave).pk}
 
 
+def _staff_member(world):  # integrations API routes (staff_id)
+    from staff.models import StaffMember
+
+    row = StaffMember.objects.create(organization=world.org, full_name="Matrix Person", job_role="coder",
+                                     work_email="matrix.person@cascade.example")
+    return {"staff_id": row.pk}
+
+
+def _api_credential(world):
+    from integrations.services import credential_create
+
+    credential, _ = credential_create(organization=world.org, acting_user=world.alice, name="Matrix",
+                                      permissions=["accounts.view_staff"])
+    return {"pk": credential.pk}
+
+
 # url name -> world -> the kwargs (besides org_slug) of a real object of world.org.
 # Other apps: add your routes here to have them called with real objects as well.
 OBJECT_FACTORIES = {
@@ -88,6 +104,9 @@ OBJECT_FACTORIES = {
     "member_remove": _membership,
     "security_member_unlock": _membership,
     "security_member_mfa_reset": _membership,
+    "api-staff-detail": _staff_member,
+    "api-staff-terminate": _staff_member,
+    "integrations_credential_revoke": _api_credential,
 }
 
 ROUTES = [r for r in all_routes() if not r.route.startswith("admin/")]
