@@ -135,3 +135,14 @@ def test_the_page_takes_the_same_queries_as_credentials_grow(world, client_for, 
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_django_admin_shows_credentials_read_only_without_the_hash(world, make_credential, client,
+                                                                       django_user_model):
+    credential, _ = make_credential(roles.VIEW_STAFF)
+    operator = django_user_model.objects.create_superuser(email="ops@example.org", password="x", full_name="Ops")
+    client.force_login(operator)
+    assert client.get("/admin/integrations/apicredential/").status_code == 200
+    page = client.get(f"/admin/integrations/apicredential/{credential.pk}/change/")
+    assert page.status_code == 200 and credential.secret_hash not in page.content.decode()
+    assert client.get("/admin/integrations/apicredential/add/").status_code == 403
