@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,6 +61,11 @@ class IntegrationView:
         if isinstance(request.auth, ApiCredential):
             self._acting = acting_as(credential_actor(request.auth))
             self._acting.__enter__()
+
+    def check_permissions(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()  # 401 with WWW-Authenticate: Bearer, so a client knows to send its token
+        super().check_permissions(request)
 
     def dispatch(self, request, *args, **kwargs):
         try:

@@ -79,7 +79,8 @@ def test_another_organizations_ids_are_404(world, hr, make_credential, api):
 
 
 def test_no_token_is_401_and_a_session_still_works(world, client, client_for):
-    assert client.get(url(world.org, "staff/")).status_code in (401, 403)
+    response = client.get(url(world.org, "staff/"))
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
     assert client.get(url(world.org, "staff/"), HTTP_AUTHORIZATION="Bearer").status_code == 401
     assert client_for(world.bob).get(url(world.org, "staff/")).status_code == 200
 
@@ -237,3 +238,16 @@ def test_list_endpoints_take_the_same_queries_as_rows_grow(world, make_credentia
     grow(6)
     many = [_count(client, p) for p in paths]
     assert many == few
+
+
+def test_the_credential_acts_only_for_the_duration_of_its_request(world, hr, client_for):
+    from core.context import current_actor
+
+    hr.post(url(world.org, "staff/upsert/"), {"work_email": "a@cascade.example", "full_name": "A", "job_role": "coder"})
+    assert current_actor() is None
+    response = client_for(world.alice).post(url(world.org, "staff/upsert/"),
+                                            {"work_email": "b@cascade.example", "full_name": "B", "job_role": "coder"},
+                                            content_type="application/json")
+    assert response.status_code == 201
+    event = AuditEvent.objects.get(action="staff.created", object_pk=str(response.json()["id"]))
+    assert (event.actor_type, event.actor_label) == ("user", "alice@cascade.example")
