@@ -4,7 +4,7 @@ from django.apps import apps
 from django.contrib import admin
 
 PORTALGOV_APPS = {"accounts", "audits", "core", "carriers", "hygiene", "staff", "access", "findings", "reviews",
-                  "security", "training", "offboarding"}
+                  "security", "training", "offboarding", "integrations"}
 
 
 def test_every_portalgov_model_is_registered_in_the_admin():
