@@ -64,7 +64,7 @@ class Command(BaseCommand):
             line = f"  {email:<30} password {DEMO_PASSWORD}   ({what})"
             secret = ensure_mfa(user) if ensure_mfa else None
             if secret:
-                line += f"\n  {'':<30} TOTP secret {secret} (add it to an authenticator app, or run: python manage.py demo_totp {email})"
+                line += f"\n  {'':<30} TOTP secret {secret} (add it to an authenticator app, or run: DEBUG=1 .venv/bin/python manage.py demo_totp {email})"
             self.stdout.write(line)
 
     def _organization(self, spec):
