@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from access.models import PortalAccount
-from carriers.models import PortalFunction
 from staff.models import JobRole
 
 from ..staff.factories import make_enrollment, make_portal, make_staff
@@ -18,14 +17,7 @@ FUNCTIONS = {"eligibility_benefits": "Eligibility & benefits", "claim_status": "
              "remittance_era": "Remittance / ERA"}
 
 
-def _functions():
-    # Transactional tests flush the tables between tests, data migrations included.
-    for n, (code, name) in enumerate(FUNCTIONS.items()):
-        PortalFunction.objects.get_or_create(code=code, defaults={"name": name, "sort_order": n})
-
-
 def test_an_administrator_provisions_a_new_hire_end_to_end(world, live_server, page, sign_in):
-    _functions()
     maria = make_staff(world.org, "Maria Admin", job_role=JobRole.PRACTICE_MANAGER, user=world.alice)
     make_enrollment(world.org, make_portal("Availity Essentials", list(FUNCTIONS)), admin=maria)
     make_enrollment(world.org, make_portal("Noridian Medicare Portal", list(FUNCTIONS)), admin=maria)

@@ -10,17 +10,6 @@ from staff.models import EmploymentStatus, EnrollmentAdministrator, JobRole, Sta
 _seq = itertools.count(1)
 
 
-def ensure_functions():
-    """The portal functions come from a data migration; a transactional test (browser tests) that ran
-    before this one has flushed them, so put them back."""
-    import importlib
-
-    seeded = importlib.import_module("carriers.migrations.0002_portal_functions").FUNCTIONS
-    for order, (code, name, sensitivity) in enumerate(seeded, start=1):
-        PortalFunction.objects.get_or_create(code=code, defaults={"name": name, "sensitivity": sensitivity,
-                                                                  "sort_order": order * 10})
-
-
 def make_staff(org, name=None, *, job_role=JobRole.FRONT_DESK, status=EmploymentStatus.ACTIVE, **kw):
     n = next(_seq)
     name = name or f"Person {n}"
@@ -29,7 +18,6 @@ def make_staff(org, name=None, *, job_role=JobRole.FRONT_DESK, status=Employment
 
 
 def make_enrollment(org, name=None, *, admin=None):
-    ensure_functions()
     n = next(_seq)
     portal = Portal.objects.create(name=name or f"Portal {n}", architecture=Portal.Architecture.HUB,
                                    url=f"https://portal{n}.example.com/")
