@@ -116,37 +116,32 @@ def bulk_decide(request):
     return redirect(back)
 
 
-@require_POST
-@org_view(roles.RUN_ACCESS_REVIEWS)
-def delegate(request, pk):
+def _hand_over(request, pk, service, verb: str) -> ReviewItem:
+    """Delegate (reviewer) or reassign (administrator) an item: same form, same messages."""
     item = get_object_or_404(ReviewItem, pk=pk, organization=request.organization)
     form = ReviewerChoiceForm(request.POST, reviewers=selectors.reviewers_in(request.organization))
     if not form.is_valid():
         messages.error(request, "Choose a reviewer from the list.")
+        return item
+    try:
+        service(item=item, acting_user=request.user, to_user=form.cleaned_data["to_user"],
+                reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, _errors_text(exc))
     else:
-        try:
-            services.item_delegate(item=item, acting_user=request.user, to_user=form.cleaned_data["to_user"],
-                                   reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, _errors_text(exc))
-        else:
-            messages.success(request, f"{item} delegated to {form.cleaned_data['to_user']}.")
+        messages.success(request, f"{item} {verb} to {form.cleaned_data['to_user']}.")
+    return item
+
+
+@require_POST
+@org_view(roles.RUN_ACCESS_REVIEWS)
+def delegate(request, pk):
+    _hand_over(request, pk, services.item_delegate, "delegated")
     return redirect("reviews_queue", org_slug=request.organization.slug)
 
 
 @require_POST
 @org_view(roles.MANAGE_PORTAL_ACCOUNTS)
 def reassign(request, pk):
-    item = get_object_or_404(ReviewItem, pk=pk, organization=request.organization)
-    form = ReviewerChoiceForm(request.POST, reviewers=selectors.reviewers_in(request.organization))
-    if not form.is_valid():
-        messages.error(request, "Choose a reviewer from the list.")
-    else:
-        try:
-            services.item_reassign(item=item, acting_user=request.user, to_user=form.cleaned_data["to_user"],
-                                   reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, _errors_text(exc))
-        else:
-            messages.success(request, f"{item} reassigned to {form.cleaned_data['to_user']}.")
+    item = _hand_over(request, pk, services.item_reassign, "reassigned")
     return redirect("reviews_campaign", org_slug=request.organization.slug, pk=item.campaign_id)
