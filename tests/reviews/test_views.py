@@ -213,3 +213,16 @@ def test_dashboard_cards_count_my_items_and_overdue_campaigns(rw, campaign, clie
     time_machine.move_to(datetime.datetime(2026, 10, 20, 9, tzinfo=datetime.UTC), tick=False)
     html = client_for(rw.w.carol).get(reverse("dashboard", args=["cascade"])).content.decode()
     assert "Overdue access reviews" in html and "Review items waiting for you" not in html
+
+
+def test_a_reviewer_delegates_an_item_through_the_page_and_a_bad_choice_changes_nothing(rw, campaign, client_for):
+    item = campaign.items.filter(reviewer=rw.w.bob).first()
+    assert item is not None
+    client = client_for(rw.w.bob)
+    response = client.post(url("reviews_delegate", item.pk), {"to_user": 999999}, follow=True)
+    assert "Choose a reviewer from the list." in response.content.decode()
+    assert ReviewItem.objects.get(pk=item.pk).reviewer == rw.w.bob
+    response = client.post(url("reviews_delegate", item.pk), {"to_user": rw.w.alice.pk, "reason": "On leave"},
+                           follow=True)
+    assert "delegated to" in response.content.decode()
+    assert ReviewItem.objects.get(pk=item.pk).reviewer == rw.w.alice
