@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "access",
     "findings",
     "reviews",
+    "training",
     "offboarding",
     "integrations",
 ]

@@ -29,6 +29,7 @@ from audits.services import record_event
 from carriers.models import PortalAccountRule, PortalFunction
 from findings.models import Finding
 from staff.models import EmploymentStatus
+from training.selectors import active_modules, training_status_for_accounts
 
 from .common import actor_label
 from .models import DEFAULT_REMINDER_DAYS, ReviewCampaign, ReviewItem, ReviewSettings
@@ -40,6 +41,8 @@ REVIEWED_STATUSES = (AccountStatus.ACTIVE, AccountStatus.SUSPENDED)
 INACTIVE_AFTER_DAYS = 90
 LAUNCH_WINDOW_DAYS = 7  # the scheduled job launches within the first week of a period (survives a missed run)
 BATCH_SIZE = 2000
+# The training selector's "due" is a required module never completed: the reviewer reads "missing".
+TRAINING_LABELS = {"current": "current", "expired": "expired", "due": "missing", "none required": "none required"}
 REVIEWER_ROLES = (Role.BILLING_MANAGER, Role.ADMINISTRATOR)  # the roles holding RUN_ACCESS_REVIEWS
 # Only what the snapshot reads: fewer columns to fetch and to set on 100,000 instances.
 ACCOUNT_FIELDS = (
@@ -106,6 +109,8 @@ class SnapshotContext:
                 number__isnull=False).values_list("portal_id", "kind", "number"):
             self.rules[portal_id][kind] = number
         self.picker = ReviewerPicker(organization)
+        # Training: the practice's active modules (none: not tracked here, the snapshot says "unknown").
+        self.training_modules = active_modules(organization)
 
     def account_items(self, campaign, ids: list[int]) -> list[ReviewItem]:
         accounts = (PortalAccount.objects.filter(pk__in=ids)
@@ -124,9 +129,13 @@ class SnapshotContext:
         excepted = set(AccessException.objects.filter(
             portal_account_id__in=ids, approved_at__isnull=False, revoked_at__isnull=True,
             expires_on__gte=self.today).values_list("portal_account_id", "function__code"))
-        return [self._account_item(campaign, a, sorted(fns[a.pk]), findings[a.pk], excepted) for a in accounts]
+        training = (training_status_for_accounts(self.organization, ids, today=self.today,
+                                                 modules=self.training_modules)
+                    if self.training_modules else {})
+        return [self._account_item(campaign, a, sorted(fns[a.pk]), findings[a.pk], excepted,
+                                   TRAINING_LABELS.get(training.get(a.pk), "unknown")) for a in accounts]
 
-    def _account_item(self, campaign, account, functions, findings, excepted) -> ReviewItem:
+    def _account_item(self, campaign, account, functions, findings, excepted, training="unknown") -> ReviewItem:
         person = account.staff_member
         portal = account.enrollment.portal
         allowed = self.policy.get(person.job_role, frozenset())
@@ -173,8 +182,7 @@ class SnapshotContext:
             "days_since_login": days_since_login, "mfa_enrolled": account.mfa_enrolled,
             "password_last_changed": (account.password_last_changed.isoformat()
                                       if account.password_last_changed else None),
-            # No training records exist in PortalGov yet: say so rather than guess.
-            "training": "unknown",
+            "training": training,  # current / expired / missing / none required ("unknown": not tracked)
             "open_findings": findings[:10], "open_findings_count": len(findings),
             "days_to_lockout": days_to_lockout, "days_to_recert": days_to_recert,
         }
