@@ -20,6 +20,7 @@ from offboarding import urls as offboarding_urls
 from reviews import urls as reviews_urls
 from security import urls as security_urls
 from staff import urls as staff_urls
+from training import urls as training_urls
 
 # Each app contributes the pages that belong to one organization.
 org_urlpatterns = [
@@ -35,6 +36,7 @@ org_urlpatterns = [
     *findings_urls.org_urlpatterns,
     *offboarding_urls.org_urlpatterns,
     *integrations_urls.org_urlpatterns,
+    *training_urls.org_urlpatterns,
 ]
 
 urlpatterns = [
