@@ -97,6 +97,12 @@ def _api_credential(world):
     return {"pk": credential.pk}
 
 
+def _training_module(world):
+    from training.models import TrainingModule
+
+    return {"pk": TrainingModule.objects.create(organization=world.org, title="Matrix module").pk}
+
+
 # url name -> world -> the kwargs (besides org_slug) of a real object of world.org.
 # Other apps: add your routes here to have them called with real objects as well.
 OBJECT_FACTORIES = {
@@ -107,6 +113,9 @@ OBJECT_FACTORIES = {
     "api-staff-detail": _staff_member,
     "api-staff-terminate": _staff_member,
     "integrations_credential_revoke": _api_credential,
+    "training_module": _training_module,
+    "training_module_edit": _training_module,
+    "training_record": _training_module,
 }
 
 ROUTES = [r for r in all_routes() if not r.route.startswith("admin/")]
