@@ -223,6 +223,10 @@ def recovery_codes_left(user) -> int:
 def mfa_reset(*, user, acting_user, organization=None) -> None:
     """Remove a user's authenticator and recovery codes (lost phone). If MFA is required of them,
     they must enrol again at their next sign-in."""
+    from .services import login_managed_by_organization
+
+    if organization is not None:
+        login_managed_by_organization(user=user, acting_user=acting_user, organization=organization)
     TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     _event("mfa.reset", user, actor=acting_user, organization=organization)

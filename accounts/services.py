@@ -71,3 +71,19 @@ def organization_update(*, organization: Organization, acting_user, **fields) ->
             target=organization, changes=changes,
         )
     return organization
+
+
+def login_managed_by_organization(*, user, acting_user, organization) -> None:
+    """Refuse an organization's administrator a change to a login that other organizations share.
+
+    A login can belong to several practices; resetting its second factor or clearing its lock-out
+    affects all of them, so only the person, or a platform operator, may do that.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    if acting_user is None or getattr(acting_user, "pk", None) == user.pk or getattr(acting_user, "is_staff", False):
+        return
+    if Membership.objects.filter(user=user).exclude(organization=organization).exists():
+        raise PermissionDenied(
+            f"{user} also signs in to other organizations; ask a platform operator to do this."
+        )

@@ -48,6 +48,9 @@ def login_unlock(*, user, acting_user, organization) -> int:
     """Clear the failed sign-ins that lock `user` out; audited in `organization`."""
     from axes.utils import reset
 
+    from accounts.services import login_managed_by_organization
+
+    login_managed_by_organization(user=user, acting_user=acting_user, organization=organization)
     removed = reset(username=user.email.lower())
     record_event(
         "auth.unlocked", actor=acting_user, organization=organization, target=user,

@@ -49,3 +49,19 @@ def test_the_dashboard_counts_missing_mfa_and_locked_logins_for_administrators(w
     assert "Logins that must set up MFA" not in {
         c["label"] for c in client_for(world.bob).get(reverse("dashboard", args=[world.org.slug])).context["cards"]
     }
+
+
+def test_an_administrator_cannot_reset_mfa_or_unlock_a_login_other_organizations_share(world, client_for):
+    """A login attached to two practices: neither practice's administrator may weaken it for both."""
+    from accounts.models import Membership, TOTPDevice
+    from accounts.services import membership_grant
+
+    TOTPDevice.objects.create(user=world.oscar, name="phone", confirmed=True)
+    membership = membership_grant(organization=world.org, user=world.oscar, role="staff")
+    client = client_for(world.alice)
+    response = client.post(f"/o/{world.org.slug}/security/members/{membership.pk}/mfa-reset/")
+    assert response.status_code == 403
+    assert TOTPDevice.objects.filter(user=world.oscar).exists()
+    response = client.post(f"/o/{world.org.slug}/security/members/{membership.pk}/unlock/")
+    assert response.status_code == 403
+    assert Membership.objects.filter(user=world.oscar).count() == 2
