@@ -32,4 +32,7 @@ def dashboard_cards(request) -> list[dict]:
     from security.dashboard import security_cards  # logins still without required MFA, locked-out logins
 
     cards.extend(security_cards(org, perms))
+    from training.dashboard import training_cards  # accounts whose holder's required training is due or expired
+
+    cards.extend(training_cards(org, perms))
     return cards

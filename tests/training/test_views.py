@@ -117,3 +117,16 @@ def test_list_and_module_pages_stay_flat_as_rows_grow(tw, client_for):
                           completed_on=datetime.date(2026, 1, 1), acting_user=tw.w.alice)
         TrainingModule.objects.create(organization=tw.w.org, title=f"Module {i}")
     assert measure() == before and max(before) <= 20
+
+
+def test_dashboard_card_counts_accounts_with_training_due(tw, client_for):
+    from django.utils import timezone
+
+    from findings.services import findings_evaluate_organization
+
+    findings_evaluate_organization(organization=tw.w.org, now=timezone.now())
+    page = client_for(tw.w.carol).get(reverse("dashboard", kwargs={"org_slug": "cascade"}))
+    cards = {c["label"]: c["value"] for c in page.context["cards"]}
+    assert cards["Accounts with training due"] == 2
+    page = client_for(tw.w.dave).get(reverse("dashboard", kwargs={"org_slug": "cascade"}))
+    assert "Accounts with training due" not in {c["label"] for c in page.context["cards"]}
