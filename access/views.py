@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.tenancy import org_view
 from carriers.models import PortalFunction
+from core.shortcuts import get_by_posted_id_or_404
 from staff.forms import NewHireForm, apply_validation_error
 from staff.models import JobRole, StaffMember
 from staff.selectors import staff_for_user
@@ -162,7 +163,7 @@ def account_detail(request, pk):
                     messages.success(request, "Exception requested; someone else must approve it.")
                     return redirect("account_detail", org_slug=org.slug, pk=account.pk)
         elif which in ("approve", "revoke"):
-            exc_row = get_object_or_404(AccessException, pk=request.POST.get("exception"), portal_account=account)
+            exc_row = get_by_posted_id_or_404(AccessException, request.POST.get("exception"), portal_account=account)
             if not can_approve:
                 raise PermissionDenied("Your role does not approve exceptions.")
             try:
@@ -197,7 +198,7 @@ def provision_start(request):
     org = request.organization
     form = NewHireForm(request.POST or None, organization=org)
     if request.method == "POST" and request.POST.get("existing"):
-        staff = get_object_or_404(StaffMember, pk=request.POST["existing"], organization=org)
+        staff = get_by_posted_id_or_404(StaffMember, request.POST["existing"], organization=org)
         return redirect("provision_plan", org_slug=org.slug, pk=staff.pk)
     if request.method == "POST":
         if roles.MANAGE_STAFF not in request.org_perms:
@@ -329,7 +330,7 @@ def credentials(request):
         if not can_manage:
             raise PermissionDenied("Only administrators record organization credentials.")
         if request.POST.get("rotate"):
-            cred = get_object_or_404(OrganizationCredential, pk=request.POST["rotate"], organization=org)
+            cred = get_by_posted_id_or_404(OrganizationCredential, request.POST["rotate"], organization=org)
             credential_rotated(credential=cred, acting_user=request.user)
             messages.success(request, f"Rotation of {cred.label} recorded.")
             return redirect("credentials", org_slug=org.slug)

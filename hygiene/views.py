@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django_celery_beat.models import PeriodicTask
 
 from accounts import roles
 from accounts.tenancy import org_view
+from core.shortcuts import get_by_posted_id_or_404
 
 from .forms import ScheduleForm
 from .models import JobRun
@@ -23,7 +24,7 @@ def jobs(request):
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied("Schedules apply to every organization; only platform operators change them.")
-        task = get_object_or_404(PeriodicTask, pk=request.POST.get("task_id") or 0)
+        task = get_by_posted_id_or_404(PeriodicTask, request.POST.get("task_id"))
         form = ScheduleForm(request.POST, prefix=f"t{task.pk}")
         if form.is_valid():
             schedule_update(task=task, crontab=form.cleaned_data["crontab"], enabled=form.cleaned_data["enabled"],

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -98,8 +99,8 @@ def decide(request, pk):
 def bulk_decide(request):
     form = BulkDecisionForm(request.POST)
     ids = [i for i in request.POST.getlist("items") if i.isdigit()]
-    back = request.POST.get("next") or reverse("reviews_queue", args=[request.organization.slug])
-    if not back.startswith("/"):
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
         back = reverse("reviews_queue", args=[request.organization.slug])
     if not form.is_valid():
         messages.error(request, "Bulk decision not recorded: " +
