@@ -58,6 +58,8 @@ def parse_when(value: str, *, name: str, end: bool = False) -> dt.datetime | Non
             day = None
         if day is None:
             raise FilterError(f"{name}: {value!r} is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+        if end and day >= dt.date.max:
+            raise FilterError(f"{name}: {value!r} is out of range.")
         parsed = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)

@@ -53,7 +53,9 @@ RULE_LABELS = {
 }
 
 # Invariant 1 (and 2, 3): these cannot be silenced, only fixed.
-UNSILENCEABLE = frozenset({Rule.SHARED_CREDENTIAL, Rule.LEAVER_WITH_ACCOUNT, Rule.ENROLLMENT_WITHOUT_ADMINISTRATOR})
+# A failed audit-log verification is the tamper alarm: whoever could tamper must not be able to accept it.
+UNSILENCEABLE = frozenset({Rule.SHARED_CREDENTIAL, Rule.LEAVER_WITH_ACCOUNT, Rule.ENROLLMENT_WITHOUT_ADMINISTRATOR,
+                           "audit_log_verification_failed"})
 
 
 @dataclass

@@ -137,11 +137,15 @@ def roster_plan(*, organization, data: bytes) -> RosterPlan:
         name = values.get("full_name", "")
         if not name:
             row_errors.append("full_name is empty")
+        elif len(name) > StaffMember._meta.get_field("full_name").max_length:
+            row_errors.append(f"full_name is longer than {StaffMember._meta.get_field('full_name').max_length} characters")
         email = values.get("work_email", "").lower()
         try:
             validate_email(email)
+            if len(email) > StaffMember._meta.get_field("work_email").max_length:
+                raise ValidationError("too long")
         except ValidationError:
-            row_errors.append(f"'{email}' is not an e-mail address")
+            row_errors.append(f"'{email[:80]}' is not an e-mail address")
         else:
             if email in seen:
                 row_errors.append(f"duplicate work e-mail {email} (also on line {seen[email]})")

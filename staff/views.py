@@ -144,6 +144,9 @@ def roster_upload(request):
         except RosterImportError as exc:
             messages.error(request, f"Nothing imported: {len(exc.errors)} problem(s); see below.")
             plan = roster_plan(organization=org, data=base64.b64decode(stored["data"]))
+        except ValidationError as exc:  # a rule only the save knows; the import rolled back whole
+            messages.error(request, "Nothing imported: " + "; ".join(exc.messages))
+            plan = roster_plan(organization=org, data=base64.b64decode(stored["data"]))
         else:
             request.session.pop(UPLOAD_SESSION_KEY, None)
             messages.success(request, f"Roster imported: {len(plan.creates)} added, {len(plan.updates)} updated, "
