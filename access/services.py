@@ -172,6 +172,10 @@ def portal_account_transition(*, account: PortalAccount, to_status: str, acting_
     if to_status == AccountStatus.DEACTIVATED and completing_task_pk is None:
         for guard in TASK_COMPLETION_GUARDS:
             guard(account)
+        # The evidence of a deactivation is the payer-side confirmation recorded on its task.
+        if account.tasks.filter(kind=ProvisioningTask.Kind.DEACTIVATE, status=ProvisioningTask.Status.OPEN).exists():
+            raise ValidationError({"to_status": "Record the open deactivation task as done, with the portal's "
+                                                "confirmation, instead of changing the status by hand."})
     if to_status == AccountStatus.ACTIVE and not account.portal_user_id:
         raise ValidationError({"portal_user_id": "Record the portal user ID before marking the account active."})
     now = timezone.now()

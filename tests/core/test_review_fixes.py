@@ -34,3 +34,32 @@ def test_a_failed_audit_verification_cannot_be_silenced(world):
         finding_silence(finding=finding, acting_user=world.alice, reason="looks fine to me, really")
     finding.refresh_from_db()
     assert finding.silenced_at is None
+
+
+def test_a_leavers_account_is_deactivated_through_its_task_with_the_portals_confirmation(world):
+    from django.core.exceptions import ValidationError
+
+    from access.models import AccountStatus, ProvisioningTask
+    from access.services import portal_account_create, portal_account_transition, task_complete
+    from staff.models import JobRole
+    from staff.services import staff_terminate
+    from tests.staff.factories import make_enrollment, make_portal, make_staff
+
+    admin = make_staff(world.org, "Pat Admin", job_role=JobRole.PRACTICE_MANAGER)
+    enrollment = make_enrollment(world.org, make_portal("Availity Essentials", ["eligibility_benefits"]), admin=admin)
+    sam = make_staff(world.org, "Sam Leaver")
+    account = portal_account_create(staff_member=sam, enrollment=enrollment, acting_user=world.alice,
+                                    portal_user_id="sleaver1", status=AccountStatus.ACTIVE,
+                                    functions=["eligibility_benefits"])
+    staff_terminate(staff=sam, acting_user=world.alice)
+    task = ProvisioningTask.objects.get(portal_account=account, kind="deactivate", status="open")
+
+    with pytest.raises(ValidationError, match="deactivation task"):
+        portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATED, acting_user=world.alice)
+    account.refresh_from_db()
+    assert account.status == AccountStatus.DEACTIVATION_PENDING
+
+    task_complete(task=task, acting_user=world.alice, payer_confirmation="Availity ticket 88231")
+    account.refresh_from_db()
+    assert account.status == AccountStatus.DEACTIVATED
+    assert ProvisioningTask.objects.get(pk=task.pk).payer_confirmation == "Availity ticket 88231"
