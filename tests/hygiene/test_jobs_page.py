@@ -52,3 +52,14 @@ def test_a_bad_schedule_is_refused_and_changes_nothing(world, client_for):
     assert "Not a valid schedule" in response.content.decode()
     assert _task().crontab.minute == "0"
     assert not AuditEvent.objects.filter(action="schedule.updated").exists()
+
+
+def test_deployment_wide_run_totals_are_for_platform_operators_only(world, client_for):
+    JobRun.objects.create(job="daily_hygiene", actor_label="job:x", status="succeeded",
+                          counts={"organizations": 7, "access_findings.opened": 41})
+    html = client_for(world.alice).get(reverse("jobs", args=["cascade"])).content.decode()
+    assert "access_findings.opened: 41" not in html and "all organizations" in html
+    world.alice.is_staff = True
+    world.alice.save()
+    html = client_for(world.alice).get(reverse("jobs", args=["cascade"])).content.decode()
+    assert "access_findings.opened: 41" in html
