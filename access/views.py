@@ -1,7 +1,5 @@
 """Access pages: policy, matrix (+CSV), account detail, provisioning wizard, task queues, my accounts."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +10,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.tenancy import org_view
 from carriers.models import PortalFunction
+from core.csvsafe import safe_csv_writer
 from core.shortcuts import get_by_posted_id_or_404
 from staff.forms import NewHireForm, apply_validation_error
 from staff.models import JobRole, StaffMember
@@ -69,11 +68,6 @@ def policy(request):
 
 # --- access matrix --------------------------------------------------------------------------------
 
-def _csv_safe(value: str) -> str:
-    # Spreadsheets run cells that start with these as formulas.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @org_view(roles.VIEW_PORTAL_ACCOUNTS)
 def matrix(request):
     org = request.organization
@@ -96,12 +90,12 @@ def matrix(request):
 def _matrix_csv(org, columns, staff_qs):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="access-matrix-{org.slug}-{timezone.localdate()}.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     writer.writerow(["Staff member", "Work e-mail", "Job role", "Employment", *[str(e) for e in columns]])
     staff = list(staff_qs)
     cells = matrix_cells(org, [s.pk for s in staff])
     for s in staff:
-        row = [_csv_safe(s.full_name), _csv_safe(s.work_email), s.get_job_role_display(),
+        row = [s.full_name, s.work_email, s.get_job_role_display(),
                s.get_employment_status_display()]
         for e in columns:
             parts = []
@@ -109,7 +103,7 @@ def _matrix_csv(org, columns, staff_qs):
                 fns = "; ".join(f.name for f in a.functions.all())
                 parts.append(f"{a.portal_user_id or '(no ID)'} [{a.get_status_display()}] {fns}"
                              + (" FINDING" if a.flagged else ""))
-            row.append(_csv_safe(" | ".join(parts)))
+            row.append(" | ".join(parts))
         writer.writerow(row)
     return response
 

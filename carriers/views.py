@@ -1,8 +1,6 @@
 """Directory pages. Everyone with a role reads; administrators (MANAGE_DIRECTORY) edit.
 Every lookup is scoped to the organization: reference rows, or the practice's own."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.tenancy import org_view
+from core.csvsafe import safe_csv_writer
 
 from . import selectors, services
 from .forms import ContractForm, CustomCarrierForm, CustomPortalForm, EnrollmentForm, apply_errors
@@ -59,26 +58,20 @@ def directory_csv(request):
     entries = selectors.filter_directory(selectors.practice_directory(org), **_filters(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-portal-directory-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     writer.writerow(["portal", "architecture", "operator", "url", "why", "carriers", "functions", "registered",
                      "enrollment status", "administrators", "support phone", "fallback phones", "downtime protocol",
                      "verification"])
     for e in entries:
         writer.writerow([
-            _cell(e.portal.name), e.portal.get_architecture_display(), _cell(e.portal.operator), _cell(e.portal.url),
-            _cell("; ".join(e.reasons)), _cell("; ".join(c.name for c in e.carriers.values())),
+            e.portal.name, e.portal.get_architecture_display(), e.portal.operator, e.portal.url,
+            "; ".join(e.reasons), "; ".join(c.name for c in e.carriers.values()),
             "; ".join(f.code for f in e.functions), "yes" if e.registered else "no", e.status_label,
-            _cell("; ".join(f"{a['name']} ({a['role']}{'' if a['active'] else ', not active'})" for a in e.administrators)),
-            _cell(e.support_phone), _cell("; ".join(f"{n}: {p}" for n, p in e.fallback_phones)),
-            _cell(e.downtime_protocol), e.portal.get_verification_display(),
+            "; ".join(f"{a['name']} ({a['role']}{'' if a['active'] else ', not active'})" for a in e.administrators),
+            e.support_phone, "; ".join(f"{n}: {p}" for n, p in e.fallback_phones),
+            e.downtime_protocol, e.portal.get_verification_display(),
         ])
     return response
-
-
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
-    value = str(value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @org_view(roles.VIEW_ORGANIZATION)

@@ -4,13 +4,13 @@ The same rows feed the CSV and the printable page; exporting either is an audit 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 from django.db import transaction
 
 from audits.services import record_event
+from core.csvsafe import safe_csv_writer
 
 from .models import ReviewCampaign, ReviewItem
 from .services import access_now
@@ -70,7 +70,7 @@ def evidence_row(item: ReviewItem, *, live: bool) -> dict:
 def evidence_csv_lines(campaign: ReviewCampaign) -> Iterator[str]:
     """The CSV, a line at a time (streamed: a 100,000-item campaign never sits in memory)."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = safe_csv_writer(buf)
 
     def flush() -> str:
         value = buf.getvalue()
@@ -94,15 +94,8 @@ def evidence_csv_lines(campaign: ReviewCampaign) -> Iterator[str]:
     live = campaign.status != ReviewCampaign.Status.CLOSED
     for item in evidence_items(campaign).iterator(chunk_size=1000):
         row = evidence_row(item, live=live)
-        writer.writerow([_safe(row[c]) for c in CSV_COLUMNS])
+        writer.writerow([row[c] for c in CSV_COLUMNS])
         yield flush()
-
-
-def _safe(value):
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 @transaction.atomic

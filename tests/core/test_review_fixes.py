@@ -63,3 +63,13 @@ def test_a_leavers_account_is_deactivated_through_its_task_with_the_portals_conf
     account.refresh_from_db()
     assert account.status == AccountStatus.DEACTIVATED
     assert ProvisioningTask.objects.get(pk=task.pk).payer_confirmation == "Availity ticket 88231"
+
+
+def test_csv_exports_neutralise_formulas_in_every_cell_including_headers():
+    import io
+
+    from core.csvsafe import safe_csv_writer
+
+    buf = io.StringIO()
+    safe_csv_writer(buf).writerow(['=HYPERLINK("http://x","y")', "+1", "-2", "@a", "plain", 3, None])
+    assert buf.getvalue().strip() == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,'-2,'@a,plain,3,"
