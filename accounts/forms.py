@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth import get_user_model
 
 from .models import GroupNPI, MedicarePTAN, Organization, Role
 from .validators import STATE_CHOICES, format_tin, normalize_tin, validate_tin
@@ -68,13 +67,12 @@ class MedicarePTANForm(_OrganizationChildForm):
 
 
 class GrantRoleForm(forms.Form):
-    email = forms.EmailField(label="E-mail address of the PortalGov login")
+    email = forms.EmailField(label="E-mail address")
+    full_name = forms.CharField(
+        label="Full name", max_length=200, required=False,
+        help_text="Needed only for someone without a PortalGov login yet: they get an e-mail to set a password.",
+    )
     role = forms.ChoiceField(choices=Role.choices)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        user = get_user_model().objects.filter(email__iexact=email).first()
-        if user is None:
-            raise forms.ValidationError("No PortalGov login has this e-mail address.")
-        self.user = user
-        return email
+        return self.cleaned_data["email"].lower()

@@ -87,3 +87,45 @@ def login_managed_by_organization(*, user, acting_user, organization) -> None:
         raise PermissionDenied(
             f"{user} also signs in to other organizations; ask a platform operator to do this."
         )
+
+
+def login_invite_or_grant(*, organization: Organization, email: str, full_name: str, role: str,
+                          acting_user) -> tuple[Membership, bool]:
+    """Give the person with this e-mail a role here; without a PortalGov login yet, invite them.
+
+    An invitation creates a login with no usable password and e-mails a one-time link to set one
+    (Django's password-reset token: it expires and dies once a password is set). -> (membership, invited)
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.exceptions import ValidationError
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    User = get_user_model()
+    email = email.strip().lower()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is not None:
+            return membership_grant(organization=organization, user=user, role=role, acting_user=acting_user), False
+        if not full_name.strip():
+            raise ValidationError({"full_name": "Give the person's full name: they have no PortalGov login yet."})
+        user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
+        membership = membership_grant(organization=organization, user=user, role=role, acting_user=acting_user)
+        record_event("login.invited", actor=acting_user, organization=organization, target=user,
+                     changes={"role": [None, Role(role).value]})
+        path = reverse("password_reset_confirm", kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+        link = f"{settings.SITE_URL}{path}"
+        inviter = getattr(acting_user, "full_name", "") or "Your practice administrator"
+        transaction.on_commit(lambda: send_mail(
+            subject=f"PortalGov: {organization.legal_name} invites you",
+            message=(f"{inviter} gave you the role {Role(role).label.lower()} in PortalGov for "
+                     f"{organization.legal_name}.\n\nChoose your password here (the link works once and expires):\n"
+                     f"{link}\n"),
+            from_email=None, recipient_list=[user.email],
+        ))
+    return membership, True

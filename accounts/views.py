@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -10,7 +10,7 @@ from audits.services import record_event
 from . import roles
 from .forms import GrantRoleForm, GroupNPIForm, MedicarePTANForm, OrganizationForm
 from .models import GroupNPI, MedicarePTAN, Membership
-from .services import membership_grant, membership_revoke, organization_update
+from .services import login_invite_or_grant, membership_revoke, organization_update
 from .tenancy import org_view
 
 
@@ -90,11 +90,23 @@ def members(request):
     org = request.organization
     form = GrantRoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        membership_grant(
-            organization=org, user=form.user, role=form.cleaned_data["role"], acting_user=request.user
-        )
-        messages.success(request, f"{form.user} is now {form.cleaned_data['role'].replace('_', ' ')}.")
-        return redirect("members", org_slug=org.slug)
+        data = form.cleaned_data
+        try:
+            membership, invited = login_invite_or_grant(
+                organization=org, email=data["email"], full_name=data["full_name"], role=data["role"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            role_label = membership.get_role_display().lower()
+            if invited:
+                messages.success(request, f"{membership.user} is invited as {role_label}: an e-mail to set a "
+                                          "password is on its way.")
+            else:
+                messages.success(request, f"{membership.user} is now {role_label}.")
+            return redirect("members", org_slug=org.slug)
     rows = Membership.objects.filter(organization=org).select_related("user").order_by("user__full_name")
     return render(request, "accounts/members.html", {"form": form, "memberships": rows})
 
