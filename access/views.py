@@ -11,8 +11,9 @@ from accounts import roles
 from accounts.tenancy import org_view
 from carriers.models import PortalFunction
 from core.csvsafe import safe_csv_writer
+from core.forms import apply_validation_error
 from core.shortcuts import get_by_posted_id_or_404
-from staff.forms import NewHireForm, apply_validation_error
+from staff.forms import NewHireForm
 from staff.models import JobRole, StaffMember
 from staff.selectors import staff_for_user
 from staff.services import staff_create

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from audits.services import record_event
+from core.forms import apply_validation_error
 
 from . import roles
 from .forms import GrantRoleForm, GroupNPIForm, MedicarePTANForm, OrganizationForm
@@ -97,8 +98,7 @@ def members(request):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_validation_error(form, exc)
         else:
             role_label = membership.get_role_display().lower()
             if invited:

@@ -1,7 +1,6 @@
 """Forms for the directory pages. They check input shape; the services check the rules and save."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from accounts.validators import STATE_CHOICES
 
@@ -10,18 +9,6 @@ from .selectors import visible_carriers, visible_portals
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STATES_HELP = "Hold Ctrl (Cmd on a Mac) to choose several."
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target = name if name in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 class StatesField(forms.MultipleChoiceField):

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.tenancy import org_view
 from core.csvsafe import safe_csv_writer
+from core.forms import apply_validation_error
 
 from . import selectors, services
-from .forms import ContractForm, CustomCarrierForm, CustomPortalForm, EnrollmentForm, apply_errors
+from .forms import ContractForm, CustomCarrierForm, CustomPortalForm, EnrollmentForm
 from .models import Carrier, Contract, LineOfBusiness, Portal, PortalAccountRule, PortalEnrollment, PortalReach
 
 PAGE_SIZE = 25
@@ -99,7 +100,7 @@ def portal_detail(request, pk):
             try:
                 enrollment = services.enrollment_create(organization=org, actor=request.user, **data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Enrollment on {enrollment} recorded.")
                 return redirect("directory_portal", org_slug=org.slug, pk=portal.pk)
@@ -126,7 +127,7 @@ def enrollment_edit(request, pk):
             try:
                 services.enrollment_update(enrollment=enrollment, actor=request.user, **data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "Enrollment saved.")
                 return redirect("directory_portal", org_slug=org.slug, pk=enrollment.portal_id)
@@ -146,7 +147,7 @@ def carriers(request):
             try:
                 carrier = services.custom_carrier_create(organization=org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"{carrier} added to your carriers.")
                 return redirect("directory_carrier", org_slug=org.slug, pk=carrier.pk)
@@ -183,7 +184,7 @@ def contracts(request):
             try:
                 contract = services.contract_create(organization=org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Contract with {contract.carrier} added.")
                 return redirect("directory_contracts", org_slug=org.slug)
@@ -207,7 +208,7 @@ def contract_edit(request, pk):
             try:
                 services.contract_update(contract=contract, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "Contract saved.")
                 return redirect("directory_contracts", org_slug=org.slug)
@@ -241,7 +242,7 @@ def custom_portals(request):
             try:
                 portal = services.custom_portal_create(organization=org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"{portal} added to your directory.")
                 return redirect("directory_portal", org_slug=org.slug, pk=portal.pk)
@@ -265,7 +266,7 @@ def custom_portal_edit(request, pk):
             try:
                 services.custom_portal_update(portal=portal, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "Portal saved.")
                 return redirect("directory_portal", org_slug=org.slug, pk=portal.pk)

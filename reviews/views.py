@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.tenancy import org_view
+from core.forms import apply_validation_error
 
 from . import selectors, services
 from .forms import BulkDecisionForm, DecisionForm, ReviewerChoiceForm
@@ -27,14 +28,6 @@ def _partial(request) -> bool:
 
 def _errors_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc)
 
 
 def _queue_filters(request) -> dict:
@@ -81,7 +74,7 @@ def decide(request, pk):
                 item=item, acting_user=request.user, decision=data["decision"], reason=data["reason"],
                 keep_until=data["keep_until"], functions_to_remove=data.get("functions_to_remove") or [])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             if _partial(request):
                 return _row(request, item)

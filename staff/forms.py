@@ -46,14 +46,3 @@ class AdministratorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["staff_member"].queryset = StaffMember.objects.filter(
             organization=organization, employment_status="active").order_by("full_name")
-
-
-def apply_validation_error(form, exc) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)

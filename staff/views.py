@@ -14,8 +14,9 @@ from access.models import ProvisioningTask
 from accounts import roles
 from accounts.tenancy import org_view
 from carriers.models import PortalEnrollment
+from core.forms import apply_validation_error
 
-from .forms import AdministratorForm, RosterUploadForm, StaffForm, apply_validation_error
+from .forms import AdministratorForm, RosterUploadForm, StaffForm
 from .models import EmploymentStatus, EnrollmentAdministrator, JobRole, StaffMember
 from .roster_import import MAX_BYTES, RosterImportError, roster_import, roster_plan
 from .selectors import roster_search

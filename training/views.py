@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import roles
 from accounts.tenancy import org_view
-from staff.forms import apply_validation_error
+from core.forms import apply_validation_error
 from staff.models import StaffMember
 
 from .forms import AttestForm, CompletionForm, ModuleForm
