@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "training",
     "offboarding",
     "integrations",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [

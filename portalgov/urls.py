@@ -17,6 +17,7 @@ from findings import urls as findings_urls
 from hygiene import urls as hygiene_urls
 from integrations import urls as integrations_urls
 from offboarding import urls as offboarding_urls
+from reconciliation import urls as reconciliation_urls
 from reviews import urls as reviews_urls
 from security import urls as security_urls
 from staff import urls as staff_urls
@@ -37,6 +38,7 @@ org_urlpatterns = [
     *offboarding_urls.org_urlpatterns,
     *integrations_urls.org_urlpatterns,
     *training_urls.org_urlpatterns,
+    *reconciliation_urls.org_urlpatterns,
 ]
 
 urlpatterns = [
