@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "offboarding",
     "integrations",
     "reconciliation",
+    "compliance",
 ]
 
 MIDDLEWARE = [

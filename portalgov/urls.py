@@ -11,6 +11,7 @@ from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from audits import urls as audits_urls
 from carriers import urls as carriers_urls
+from compliance import urls as compliance_urls
 from core import urls as core_urls
 from core import views as core_views
 from findings import urls as findings_urls
@@ -39,6 +40,7 @@ org_urlpatterns = [
     *integrations_urls.org_urlpatterns,
     *training_urls.org_urlpatterns,
     *reconciliation_urls.org_urlpatterns,
+    *compliance_urls.org_urlpatterns,
 ]
 
 urlpatterns = [
@@ -49,6 +51,7 @@ urlpatterns = [
     path("accounts/", include(security_urls.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
+    *compliance_urls.urlpatterns,
     path("api/v1/", include("portalgov.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy forbids inline script.
