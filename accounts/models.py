@@ -233,10 +233,11 @@ class TOTPDevice(ThrottlingMixin, Device):
 
 
 class RecoveryCode(models.Model):
-    """A one-time code for signing in without the authenticator; encrypted at rest, shown once."""
+    """A one-time code for signing in without the authenticator; shown once, kept only as a one-way
+    hash (accounts.mfa.hash_recovery_code), so neither a database dump nor the encryption keys reveal it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
-    code = EncryptedTextField()
+    code_hash = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
 
