@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from audits.services import record_event
+from core.context import Actor, current_actor
 
 
 def _organization_of(user):
@@ -19,7 +20,7 @@ def password_reset_requested(email: str) -> None:
     email = (email or "").strip().lower()
     user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
     record_event(
-        "password_reset.requested",  # actor: the request's (anonymous unless signed in)
+        "password_reset.requested", actor=current_actor() or Actor(kind="anonymous", label="anonymous"),
         organization=_organization_of(user), target=user, object_type="accounts.user", object_label=email,
     )
 

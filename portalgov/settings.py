@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audits.middleware.AuditContextMiddleware",  # auditlog context with the trusted client IP
+    "security.access_audit.AccessAuditMiddleware",  # refusals (one event per burst) and downloads, audited
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
