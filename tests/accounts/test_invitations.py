@@ -132,3 +132,27 @@ def test_the_invitation_email_names_the_practice_and_the_role(world, client_for,
     body = mailoutbox[0].body
     assert "Cascade Family Medicine" in body and "auditor" in body and "starts only if you accept" in body
     assert re.search(r"/accounts/invitations/\d+/", body)
+
+
+def test_the_members_page_lists_invitations_in_a_fixed_number_of_queries(world, client_for,
+                                                                          django_assert_max_num_queries):
+    from accounts.services import member_invite
+
+    def invite(n):
+        for i in range(n):
+            member_invite(organization=world.org, email=f"person{len(Invitation.objects.all())}-{i}@x.example",
+                          full_name=f"Person {i}", role="staff", acting_user=world.alice)
+
+    admin = client_for(world.alice)
+    url = reverse("members", args=[world.org.slug])
+    invite(2)
+    admin.get(url)  # warm the session and caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert admin.get(url).status_code == 200
+    invite(25)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = admin.get(url).content.decode()
+    assert page.count("Withdraw") == 27
