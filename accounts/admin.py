@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from guardian.admin import GuardedModelAdmin
 
-from .models import GroupNPI, MedicarePTAN, Membership, Organization, PracticeLocation, RecoveryCode, TOTPDevice, User
+from .models import (
+    GroupNPI,
+    Invitation,
+    MedicarePTAN,
+    Membership,
+    Organization,
+    PracticeLocation,
+    RecoveryCode,
+    TOTPDevice,
+    User,
+)
 
 
 @admin.register(User)
@@ -73,6 +83,22 @@ class RecoveryCodeAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and answered through the product pages (audited there)."""
+
+    list_display = ["user", "organization", "role", "created_at", "expires_at", "answered_at", "accepted"]
+    search_fields = ["user__email", "organization__legal_name"]
+    fields = list_display + ["invited_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -87,7 +87,7 @@ class GrantRoleForm(forms.Form):
     email = forms.EmailField(label="E-mail address")
     full_name = forms.CharField(
         label="Full name", max_length=200, required=False,
-        help_text="Needed only for someone without a PortalGov login yet: they get an e-mail to set a password.",
+        help_text="Needed for anyone who has no role here yet: they get an invitation by e-mail.",
     )
     role = forms.ChoiceField(choices=Role.choices)
 

@@ -6,6 +6,7 @@ clears it, so each sign-in needs a fresh code.
 """
 
 import base64
+import hashlib
 import hmac
 import secrets
 import time
@@ -149,13 +150,42 @@ def enrolment_confirm(*, user, device: TOTPDevice, token) -> list[str] | None:
     return recovery_codes_regenerate(user=user)
 
 
+RECOVERY_CODE_LENGTHS = (16, 8)  # 16 characters (80 bits) since the codes are hashed; 8 (40 bits) before
+
+
 def _new_recovery_code() -> str:
-    raw = base64.b32encode(secrets.token_bytes(5)).decode("ascii").lower()
-    return f"{raw[:4]}-{raw[4:8]}"
+    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
 def _normalize_code(code: str) -> str:
     return "".join(ch for ch in str(code or "").lower() if ch.isalnum())
+
+
+def hash_recovery_code(code: str, *, salt: str | None = None) -> str:
+    """"sha256$<salt>$<digest>" of the normalised code, with a random salt per code.
+
+    A fast hash is enough here: a code carries 80 random bits, so trying every code against a
+    stolen hash is out of reach however fast SHA-256 runs (unlike a password, there is no
+    dictionary to try first). The salt makes each stored hash unique, so equal codes never match
+    across rows. Codes issued before hashing (8 characters, 40 bits) were converted by migration
+    accounts 0003 with Django's password hasher instead, slow enough for their smaller space.
+    """
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.sha256(f"{salt}${_normalize_code(code)}".encode()).hexdigest()
+    return f"sha256${salt}${digest}"
+
+
+def recovery_code_matches(stored: str, code: str) -> bool:
+    """Constant-time comparison of a typed code with a stored hash (either scheme)."""
+    wanted = _normalize_code(code)
+    scheme, _, rest = stored.partition("$")
+    if scheme == "sha256":
+        salt, _, digest = rest.partition("$")
+        return hmac.compare_digest(hash_recovery_code(wanted, salt=salt).rpartition("$")[2], digest)
+    from django.contrib.auth.hashers import check_password
+
+    return check_password(wanted, stored)  # a converted 8-character code: Django's hasher compares in constant time
 
 
 @transaction.atomic
@@ -163,11 +193,9 @@ def recovery_codes_regenerate(*, user) -> list[str]:
     """Replace every recovery code of `user`; the plaintext is returned once, to be shown once."""
     RecoveryCode.objects.filter(user=user).delete()
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    RecoveryCode.objects.bulk_create([RecoveryCode(user=user, code=c) for c in codes])
+    RecoveryCode.objects.bulk_create([RecoveryCode(user=user, code_hash=hash_recovery_code(c)) for c in codes])
+    # Only the hashes are kept: the plaintext exists once, on the page that shows it.
     _event("mfa.recovery_codes_generated", user, changes={"count": RECOVERY_CODE_COUNT})
-    # Showing plaintext that is encrypted at rest is a reveal: recorded as such.
-    _event("security.field_revealed", user, message="recovery codes shown once after generation",
-           changes={"field": "accounts.RecoveryCode.code"})
     return codes
 
 
@@ -189,11 +217,16 @@ def verify_code(*, user, token) -> bool:
 @transaction.atomic
 def verify_recovery_code(*, user, code) -> bool:
     wanted = _normalize_code(code)
-    if len(wanted) != 8:
+    if len(wanted) not in RECOVERY_CODE_LENGTHS:
         _event("mfa.recovery_code_rejected", user)
         return False
-    for row in RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True):
-        if hmac.compare_digest(_normalize_code(row.code), wanted):
+    rows = RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True)
+    if len(wanted) == 8:  # an old code can only match a converted (password-hashed) row
+        rows = rows.exclude(code_hash__startswith="sha256$")
+    else:
+        rows = rows.filter(code_hash__startswith="sha256$")
+    for row in rows:
+        if recovery_code_matches(row.code_hash, wanted):
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])
             left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()

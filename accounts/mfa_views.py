@@ -24,7 +24,7 @@ class CodeForm(forms.Form):
 
 class RecoveryCodeForm(forms.Form):
     code = forms.CharField(
-        label="Recovery code", max_length=20, help_text="One of the codes you saved at enrolment, e.g. abcd-efgh.",
+        label="Recovery code", max_length=40, help_text="One of the codes you saved at enrolment, e.g. abcd-efgh-ijkl-mnop.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
 

@@ -220,6 +220,40 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.organization}"
 
 
+class Invitation(models.Model):
+    """An offer of an app role in one organization, which the person accepts or declines.
+
+    A role is never put on a login without its owner's consent: the login may belong to another
+    practice, whose administrators would lose the right to manage it (accounts.services
+    login_managed_by_organization). Someone without a login yet gets one, with no password, and
+    the same invitation.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.BooleanField(null=True, help_text="True accepted, False declined, empty while waiting.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], condition=models.Q(answered_at__isnull=True),
+                                    name="one_open_invitation_per_user_and_org"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"invitation of {self.user} to {self.organization} as {self.get_role_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.expires_at > timezone.now()
+
+
 class TOTPDevice(ThrottlingMixin, Device):
     """An authenticator app (RFC 6238 TOTP) a user enrolled; the shared secret is encrypted at rest.
 
@@ -254,10 +288,11 @@ class TOTPDevice(ThrottlingMixin, Device):
 
 
 class RecoveryCode(models.Model):
-    """A one-time code for signing in without the authenticator; encrypted at rest, shown once."""
+    """A one-time code for signing in without the authenticator; shown once, kept only as a one-way
+    hash (accounts.mfa.hash_recovery_code), so neither a database dump nor the encryption keys reveal it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
-    code = EncryptedTextField()
+    code_hash = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
 

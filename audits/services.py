@@ -104,6 +104,11 @@ def seal_and_checkpoint(*, reason: str):
 
 def verification_run(*, organization=None, checkpoint_note: str | None = None, triggered_by: str = ""):
     """Verify the log, keep the result for the UI, and record it as an audit event."""
+    return _verify_and_record(organization=organization, checkpoint_note=checkpoint_note,
+                              triggered_by=triggered_by)[1]
+
+
+def _verify_and_record(*, organization=None, checkpoint_note=None, triggered_by=""):
     from django.utils import timezone
 
     from .models import AuditVerification
@@ -113,7 +118,7 @@ def verification_run(*, organization=None, checkpoint_note: str | None = None, t
     started = timezone.now()
     result = verify_log(organization_id=org_id, checkpoint_note=checkpoint_note)
     first = result.first
-    AuditVerification.objects.create(
+    row = AuditVerification.objects.create(
         started_at=started, finished_at=timezone.now(), organization_id=org_id, ok=result.ok,
         events_checked=result.events_checked, tree_size=result.tree_size,
         problem=str(first) if first else "", first_bad_event_id=first.event_id if first else None,
@@ -127,46 +132,40 @@ def verification_run(*, organization=None, checkpoint_note: str | None = None, t
                  "problems": [str(p) for p in result.problems[:5]]},
         message=str(first) if first else "",
     )
-    return result
+    if not result.ok:
+        from .signals import verification_failed
 
-
-def _raise_critical_finding(message: str, result) -> bool:
-    """A failed verification is a critical finding in every organization: the log is shared."""
-    from findings.services import raise_system_finding
-
-    raise_system_finding(
-        rule="audit_log_verification_failed", severity="critical", organization=None, message=message,
-        details={"problems": [str(p) for p in result.problems[:5]]},
-    )
-    return True
+        verification_failed.send(sender=AuditVerification, message=f"Audit log verification failed: {first}",
+                                 result=result, organization_id=org_id)
+    return row, result
 
 
 def run_daily_verification():
-    """The daily job: seal, checkpoint, verify everything; a failure is a critical finding."""
+    """The daily job: seal, checkpoint, verify everything.
+
+    A failure reaches the findings app (a critical finding) through signals.verification_failed,
+    and the run is recorded on the jobs page by whoever listens to daily_verification_finished
+    (hygiene): the audit layer imports neither. -> (AuditVerification row, result)
+    """
     from django.utils import timezone
 
     from core.context import current_actor
-    from hygiene.models import JobRun
 
+    from .models import AuditVerification
     from .partitions import ensure_partitions
+    from .signals import daily_verification_finished
 
     actor = current_actor()
-    run = JobRun.objects.create(job="audit_verify", actor_label=actor.label if actor else "system")
+    actor_label = actor.label if actor else "system"
+    started = timezone.now()
     ensure_partitions()
     seal_and_checkpoint(reason="daily_verify")
-    result = verification_run(triggered_by=run.actor_label)
-    run.finished_at = timezone.now()
-    run.counts = {"events_checked": result.events_checked, "tree_size": result.tree_size, "archived": result.archived}
-    if result.ok:
-        run.status = JobRun.Status.SUCCEEDED
-    else:
-        run.status = JobRun.Status.FAILED
-        message = f"Audit log verification failed: {result.first}"
-        raised = _raise_critical_finding(message, result)
-        run.errors = [{"error": message, "finding_raised": raised,
-                       "problems": [str(p) for p in result.problems[:20]]}]
-    run.save(update_fields=["finished_at", "status", "counts", "errors"])
-    return run, result
+    row, result = _verify_and_record(triggered_by=actor_label)
+    daily_verification_finished.send(
+        sender=AuditVerification, job="audit_verify", started_at=started, finished_at=timezone.now(),
+        actor_label=actor_label, result=result,
+    )
+    return row, result
 
 
 # --- exports -------------------------------------------------------------------------------------

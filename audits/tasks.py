@@ -29,5 +29,5 @@ def daily_verify(self):
     """Daily: verify the whole log; a failure becomes a critical finding."""
     from .services import run_daily_verification
 
-    run, result = run_daily_verification()
-    return {"job_run_id": run.pk, "ok": result.ok, "problem": str(result.first or "")}
+    verification, result = run_daily_verification()
+    return {"verification_id": verification.pk, "ok": result.ok, "problem": str(result.first or "")}

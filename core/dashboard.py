@@ -28,7 +28,8 @@ def dashboard_cards(request) -> list[dict]:
     cards.extend(offboarding_cards(org, perms))
     from audits.dashboard import audit_cards  # when the audit log was last verified, and the result
 
-    cards.extend(audit_cards(org, perms))
+    if roles.VIEW_AUDIT_LOG in perms:  # the audit layer knows no roles (DESIGN invariant 15)
+        cards.extend(audit_cards(org))
     from security.dashboard import security_cards  # logins still without required MFA, locked-out logins
 
     cards.extend(security_cards(org, perms))

@@ -124,6 +124,14 @@ def raise_system_finding(*, rule: str, severity: str, organization=None, message
     return raised
 
 
+def on_audit_verification_failed(sender, *, message: str, result, **kwargs) -> None:
+    """audits.signals.verification_failed: a critical finding in every organization (the log is shared)."""
+    raise_system_finding(
+        rule="audit_log_verification_failed", severity="critical", organization=None, message=message,
+        details={"problems": [str(p) for p in result.problems[:5]]},
+    )
+
+
 @transaction.atomic
 def resolve_system_finding(*, rule: str, organization=None) -> int:
     qs = Finding.objects.filter(key=f"{SYSTEM_PREFIX}{rule}", resolved_at__isnull=True)

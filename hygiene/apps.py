@@ -11,3 +11,9 @@ class HygieneConfig(AppConfig):
         from .schedules import ensure_default_schedules
 
         post_migrate.connect(ensure_default_schedules, sender=self)
+
+        from audits.signals import daily_verification_finished
+
+        from .services import record_audit_verification_run
+
+        daily_verification_finished.connect(record_audit_verification_run, dispatch_uid="hygiene.audit_verify_run")

@@ -9,6 +9,8 @@ DEFAULT_SCHEDULES = [
     ("Audit log sealer", "audits.tasks.seal_events", "*", "*", "*", "*", "*"),
     ("Audit log checkpoint", "audits.tasks.make_checkpoint", "*/15", "*", "*", "*", "*"),
     ("Audit log daily verification", "audits.tasks.daily_verify", "30", "4", "*", "*", "*"),
+    # Refused requests: the total of each finished burst window becomes one audit event.
+    ("Refused-request burst totals", "security.tasks.flush_refusal_bursts", "*/5", "*", "*", "*", "*"),
     # Access reviews: launched in the first week of each organization's period (quarterly by default).
     ("Access review launch", "reviews.tasks.launch_due_campaigns", "0", "5", "1-7", "*", "*"),
     ("Access review reminders and escalation", "reviews.tasks.remind_and_escalate", "0", "7", "*", "*", "*"),

@@ -82,6 +82,21 @@ def run_recorded_job(job: str, steps, *, now=None, organizations=None) -> JobRun
     return run
 
 
+def record_audit_verification_run(sender, *, job, started_at, finished_at, actor_label, result, **kwargs) -> JobRun:
+    """audits.signals.daily_verification_finished: the run shows on the jobs page like every job."""
+    errors = []
+    if not result.ok:
+        errors = [{"error": f"Audit log verification failed: {result.first}",
+                   "problems": [str(p) for p in result.problems[:20]]}]
+    return JobRun.objects.create(
+        job=job, started_at=started_at, finished_at=finished_at, actor_label=actor_label,
+        status=JobRun.Status.FAILED if errors else JobRun.Status.SUCCEEDED,
+        counts={"events_checked": result.events_checked, "tree_size": result.tree_size,
+                "archived": result.archived},
+        errors=errors,
+    )
+
+
 def run_daily_hygiene(*, now=None) -> JobRun:
     """Run every registered hygiene check for every organization and record the run."""
     return run_recorded_job("daily_hygiene", list(HYGIENE_CHECKS), now=now)

@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("accounts.mfa_urls")),
     path("accounts/", include(security_urls.urlpatterns)),
+    path("accounts/", include(accounts_urls.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     *compliance_urls.urlpatterns,

@@ -40,11 +40,18 @@ def test_granting_a_role_is_audited(world, client_for):
     client = client_for(world.alice)
     url = reverse("members", args=[world.org.slug])
 
-    response = client.post(url, {"email": world.eve.email, "role": "auditor"})
+    response = client.post(url, {"email": world.eve.email, "full_name": "Eve Outsider", "role": "auditor"})
     assert response.status_code == 302
+    assert not world.eve.has_perm("accounts.view_audit_log", world.org)  # not before she accepts
+    from accounts.models import Invitation
+    from accounts.services import invitation_answer
+
+    invitation_answer(invitation=Invitation.objects.get(user=world.eve), user=world.eve, accept=True)
     assert world.eve.has_perm("accounts.view_audit_log", world.org)
+    invited = AuditEvent.objects.get(action="login.invited")
+    assert invited.actor_label == world.alice.email and invited.organization_id == world.org.pk
     event = AuditEvent.objects.get(action="membership.granted", object_label__contains="Eve")
-    assert event.actor_label == world.alice.email
+    assert event.actor_label == world.eve.email  # she accepted it
     assert event.organization_id == world.org.pk
 
 
@@ -146,7 +153,7 @@ def test_someone_without_a_login_is_invited_and_sets_a_password_through_the_link
     client = client_for(world.alice)
     url = reverse("members", args=[world.org.slug])
     response = client.post(url, {"email": "New.Hire@Cascade.example", "role": "billing_manager"})
-    assert "Give the person&#x27;s full name" in response.content.decode()
+    assert "Give the person&#x27;s full name." in response.content.decode()
     assert not User.objects.filter(email="new.hire@cascade.example").exists()
     assert mailoutbox == []
 
@@ -156,7 +163,7 @@ def test_someone_without_a_login_is_invited_and_sets_a_password_through_the_link
     assert response.status_code == 302
     nina = User.objects.get(email="new.hire@cascade.example")
     assert not nina.has_usable_password()
-    assert Membership.objects.get(organization=world.org, user=nina).role == "billing_manager"
+    assert not Membership.objects.filter(organization=world.org, user=nina).exists()  # until she accepts
     assert AuditEvent.objects.filter(action="login.invited", organization_id=world.org.pk,
                                      actor_label=world.alice.email).exists()
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["new.hire@cascade.example"]
@@ -170,3 +177,16 @@ def test_someone_without_a_login_is_invited_and_sets_a_password_through_the_link
     assert response.status_code == 302
     nina.refresh_from_db()
     assert nina.check_password("a long new passphrase 42")
+    event = AuditEvent.objects.get(action="password_reset.completed")
+    assert event.actor_label == nina.email and event.changes == {"first_password": True}
+
+    # She signs in and accepts the invitation from the same e-mail: only then has she the role.
+    answer = re.search(r"(/accounts/invitations/\d+/)", mailoutbox[0].body).group(1)
+    client.force_login(nina)
+    assert "Invitations waiting for your answer" in client.get(reverse("home")).content.decode()
+    response = client.post(answer, {"answer": "accept"})
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard", args=[world.org.slug])
+    assert Membership.objects.get(organization=world.org, user=nina).role == "billing_manager"
+    accepted = AuditEvent.objects.get(action="invitation.accepted")
+    assert accepted.actor_label == nina.email and accepted.organization_id == world.org.pk
+    assert accepted.changes["invited_by"] == world.alice.email and accepted.remote_addr == "127.0.0.1"

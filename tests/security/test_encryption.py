@@ -7,8 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.demo import ensure_demo_mfa
-from accounts.mfa import recovery_codes_regenerate
-from accounts.models import RecoveryCode, TOTPDevice
+from accounts.models import TOTPDevice
 from audits.models import AuditEvent
 from security import crypto
 from security.fields import EncryptedTextField, encrypted_fields
@@ -22,9 +21,10 @@ def raw(table, column):
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_the_totp_secrets_and_recovery_codes_are_the_encrypted_fields():
+def test_the_totp_secrets_are_encrypted_and_recovery_codes_are_not_even_stored():
     found = {f"{model._meta.label}.{field.name}" for model, field in encrypted_fields()}
-    assert {"accounts.TOTPDevice.secret", "accounts.RecoveryCode.code"} <= found
+    assert "accounts.TOTPDevice.secret" in found
+    assert not any(label.startswith("accounts.RecoveryCode.") for label in found)  # one-way hashes instead
 
 
 def test_values_are_ciphertext_in_the_database_and_plaintext_in_python(world, settings):
@@ -39,28 +39,27 @@ def test_values_are_ciphertext_in_the_database_and_plaintext_in_python(world, se
 def test_rotation_keeps_old_ciphertexts_readable_and_rewrites_them_with_the_new_key(world, settings):
     settings.FIELD_ENCRYPTION_KEYS = [OLD]
     secret = ensure_demo_mfa(world.alice)
-    codes = recovery_codes_regenerate(user=world.alice)
-    before = raw("accounts_recoverycode", "code")
+    ensure_demo_mfa(world.carol)
+    before = raw("accounts_totpdevice", "secret")
 
     # Step 1: the new key goes first, the old one stays: old values still read, new writes use NEW.
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]
     assert TOTPDevice.objects.get(user=world.alice).secret == secret
     ensure_demo_mfa(world.bob)
-    bob_token = raw("accounts_totpdevice", "secret")[1]
+    bob_token = raw("accounts_totpdevice", "secret")[2]
     Fernet(NEW.encode()).decrypt(bob_token.encode())
 
     # Step 2: rotate_keys re-encrypts everything with NEW.
     call_command("rotate_keys")
-    after = raw("accounts_recoverycode", "code")
-    assert all(a != b for a, b in zip(after, before, strict=True))
-    for token in after + raw("accounts_totpdevice", "secret"):
+    after = raw("accounts_totpdevice", "secret")
+    assert after[0] != before[0] and after[1] != before[1]
+    for token in after:
         Fernet(NEW.encode()).decrypt(token.encode())
     assert AuditEvent.objects.filter(action="security.keys_rotated").count() == 1
 
     # Step 3: the old key is gone and everything still reads.
     settings.FIELD_ENCRYPTION_KEYS = [NEW]
     assert TOTPDevice.objects.get(user=world.alice).secret == secret
-    assert sorted(RecoveryCode.objects.filter(user=world.alice).values_list("code", flat=True)) == sorted(codes)
 
 
 def test_without_the_old_key_old_values_do_not_read_and_rotate_keys_says_which_row(world, settings):

@@ -1,5 +1,7 @@
 """Lock-out after repeated failed sign-ins (django-axes), audited, and unlocked by an administrator."""
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -98,4 +100,74 @@ def test_an_administrator_of_another_organization_cannot_unlock_our_members(worl
     assert other.post(reverse("security_member_unlock", args=[world.org.slug, membership.pk])).status_code == 403
     assert other.post(reverse("security_member_unlock", args=[world.other_org.slug, membership.pk])).status_code == 404
     assert AccessAttempt.objects.filter(username=frank.email).exists()
+    assert not AuditEvent.objects.filter(action="auth.unlocked").exists()
+
+
+def _sign_in(client, user, password, address):
+    return client.post(reverse("login"), {"username": user.email, "password": password}, REMOTE_ADDR=address)
+
+
+def test_bad_passwords_from_one_address_do_not_lock_the_person_out_elsewhere(world, client):
+    attacker, home = "203.0.113.66", "198.51.100.7"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, world.bob, "wrong password!", attacker)
+    assert _sign_in(client, world.bob, "correct horse battery staple", attacker).status_code == 429
+    locked = AuditEvent.objects.filter(action="auth.locked_out").first()
+    assert locked.changes["ip_address"] == attacker
+
+    response = _sign_in(client, world.bob, "correct horse battery staple", home)  # Bob, from the practice
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard", args=[world.org.slug])).status_code == 200
+    client.logout()
+    # ...and the attacker's address is still locked out of Bob's login.
+    assert _sign_in(client, world.bob, "correct horse battery staple", attacker).status_code == 429
+    assert AccessAttempt.objects.filter(username=world.bob.email, ip_address=attacker).exists()
+
+
+def test_the_unlock_page_clears_every_address_and_records_them(world, client, client_for):
+    for address in ("203.0.113.1", "203.0.113.2"):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            _sign_in(client, world.bob, "wrong password!", address)
+    membership = world.bob.memberships.get(organization=world.org)
+    client_for(world.alice).post(reverse("security_member_unlock", args=[world.org.slug, membership.pk]))
+    event = AuditEvent.objects.get(action="auth.unlocked")  # one event, not one per cleared record
+    assert event.actor_label == world.alice.email
+    assert event.changes["addresses"] == ["203.0.113.1", "203.0.113.2"]
+    assert not AccessAttempt.objects.filter(username=world.bob.email).exists()
+
+
+def test_an_unlock_outside_the_page_is_recorded_with_who_did_it(world, client):
+    from axes.utils import reset
+    from django.core.management import call_command
+
+    from core.context import Actor, acting_as
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, world.bob, "wrong password!", "203.0.113.9")
+    for _ in range(2):  # below the limit: not a lock, so clearing it is not an unlock
+        _sign_in(client, world.dave, "wrong password!", "203.0.113.9")
+    operator = Actor(kind="user", id="999", label="operator@portalgov.example")
+    with acting_as(operator):  # as the Django admin's request would be
+        reset(username=world.bob.email)
+    event = AuditEvent.objects.get(action="auth.unlocked")
+    assert event.actor_label == operator.label and str(event.object_id) == str(world.bob.pk)
+    assert event.changes["ip_address"] == "203.0.113.9" and event.changes["cleared_by"] == "admin or command line"
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, world.carol, "wrong password!", "203.0.113.9")
+    call_command("axes_reset_username", world.carol.email, world.dave.email)
+    unlocks = AuditEvent.objects.filter(action="auth.unlocked").order_by("id")
+    assert [e.object_label for e in unlocks] == [world.bob.email, world.carol.email]  # dave was never locked
+
+
+def test_a_lock_that_runs_out_is_recorded_as_expired(world, client):
+    import time_machine
+    from django.utils import timezone
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, world.bob, "wrong password!", "203.0.113.9")
+    with time_machine.travel(timezone.now() + settings.AXES_COOLOFF_TIME + timedelta(minutes=1)):
+        assert _sign_in(client, world.bob, "correct horse battery staple", "203.0.113.9").status_code == 302
+    event = AuditEvent.objects.get(action="auth.lockout_expired")
+    assert event.changes["cleared_by"] == "cool-off" and str(event.object_id) == str(world.bob.pk)
     assert not AuditEvent.objects.filter(action="auth.unlocked").exists()

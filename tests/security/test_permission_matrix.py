@@ -37,6 +37,7 @@ PUBLIC = {
 # Open to any signed-in login, whatever its roles: they concern only the person themself.
 SIGNED_IN = {
     "home": "picks one of the caller's own organizations",
+    "invitation": "an invitation addressed to the caller's own login; anyone else's answers 404",
     "password_change": "own password",
     "password_change_done": "own password",
     "mfa_enroll": "own second factor",

@@ -1,8 +1,8 @@
 import getpass
 
+from django.apps import apps
 from django.core.management.base import CommandError
 
-from accounts.models import Organization
 from core.context import Actor
 
 
@@ -14,7 +14,8 @@ def bad_input(message: str) -> CommandError:
 def organization_or_fail(slug):
     if not slug:
         return None
-    org = Organization.objects.filter(slug=slug).first()
+    # By name through the app registry: the audit layer imports no app above core (invariant 15).
+    org = apps.get_model("accounts", "Organization").objects.filter(slug=slug).first()
     if org is None:
         raise bad_input(f"--org: there is no organization {slug!r}.")
     return org
