@@ -84,9 +84,12 @@ class Need:
     url: str
     tone: str = "bad"  # bad (red) or warn (amber)
     more: int = 0  # rows of this kind not shown
+    kind_label: str = ""  # overrides the label below
 
     @property
     def label(self) -> str:
+        if self.kind_label:
+            return self.kind_label
         if self.kind == "task":
             return "Overdue deactivation" if self.tier == TIER_DEACTIVATE else "Overdue task"
         if self.kind == "finding":
@@ -190,7 +193,7 @@ def needs_you_now(*, organization, user, perms, now=None) -> list[Need]:
             "finding", TIER_CRITICAL if f.severity == "critical" else TIER_OVERDUE, f.first_seen, f.title,
             f"{f.get_severity_display()} finding on your portal access · tell your practice administrator",
             f"open for {_age(f.first_seen, now)}", url("my_accounts"),
-            "bad" if f.severity in ("critical", "high") else "warn"))
+            "bad" if f.severity in ("critical", "high") else "warn", kind_label=f"{f.get_severity_display()} finding"))
 
     if roles.RUN_ACCESS_REVIEWS in perms:
         waiting = list(ReviewItem.objects.filter(organization=organization, reviewer=user, decision="",
