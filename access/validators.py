@@ -4,14 +4,10 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from staff.validators import GENERIC_NAMES, is_generic_name
+
 # Payers delete shared logins named after a desk or a team; each person needs their own.
-GENERIC_ACCOUNT_NAMES = frozenset({
-    "frontdesk", "front", "desk", "billing", "billingdept", "billingoffice", "office", "officemanager", "admin",
-    "administrator", "reception", "receptionist", "checkin", "checkout", "shared", "staff", "team", "group",
-    "nurse", "nurses", "clinic", "user", "users", "manager", "practice", "general", "main", "info", "test",
-    "temp", "guest", "scheduling", "scheduler", "priorauth", "auth", "authorizations", "referrals", "coding",
-    "coder", "eligibility", "claims", "payments", "mainoffice",
-})  # fmt: skip
+GENERIC_ACCOUNT_NAMES = GENERIC_NAMES
 
 
 def normalize_user_id(value: str) -> str:
@@ -20,8 +16,7 @@ def normalize_user_id(value: str) -> str:
 
 def is_generic_account_name(value: str) -> bool:
     """'Front Desk', 'billing2', 'FRONT_DESK_1' are generic; 'jdoe.billing' is not."""
-    letters = re.sub(r"[^a-z]", "", (value or "").lower())
-    return bool(letters) and letters in GENERIC_ACCOUNT_NAMES
+    return is_generic_name(value)
 
 
 def validate_portal_user_id(value: str) -> None:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from guardian.admin import GuardedModelAdmin
 
-from .models import GroupNPI, MedicarePTAN, Membership, Organization, RecoveryCode, TOTPDevice, User
+from .models import GroupNPI, MedicarePTAN, Membership, Organization, PracticeLocation, RecoveryCode, TOTPDevice, User
 
 
 @admin.register(User)
@@ -86,3 +86,9 @@ class GroupNPIAdmin(admin.ModelAdmin):
 class MedicarePTANAdmin(admin.ModelAdmin):
     list_display = ["ptan", "state", "npi", "organization"]
     search_fields = ["ptan", "npi", "organization__legal_name"]
+
+
+@admin.register(PracticeLocation)
+class PracticeLocationAdmin(admin.ModelAdmin):
+    list_display = ["organization", "name", "state", "county"]
+    list_filter = ["state"]

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import GroupNPI, MedicarePTAN, Organization, Role
+from .models import GroupNPI, MedicarePTAN, Organization, PracticeLocation, Role
 from .validators import STATE_CHOICES, format_tin, normalize_tin, validate_tin
 
 
@@ -31,6 +31,7 @@ class _OrganizationChildForm(forms.ModelForm):
     """A form for a row that belongs to one organization, unique within it by `unique_field`."""
 
     unique_field = ""
+    unique_message = "This organization already has this number."
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,7 +43,7 @@ class _OrganizationChildForm(forms.ModelForm):
         value = cleaned.get(self.unique_field)
         model = self._meta.model
         if value and model.objects.filter(organization=self.organization, **{self.unique_field: value}).exists():
-            self.add_error(self.unique_field, "This organization already has this number.")
+            self.add_error(self.unique_field, self.unique_message)
         return cleaned
 
 
@@ -64,6 +65,22 @@ class MedicarePTANForm(_OrganizationChildForm):
 
     def clean_ptan(self):
         return self.cleaned_data["ptan"].strip().upper()
+
+
+class PracticeLocationForm(_OrganizationChildForm):
+    unique_field = "name"
+    unique_message = "This practice already has a location with this name."
+
+    class Meta:
+        model = PracticeLocation
+        fields = ["name", "state", "county"]
+        widgets = {"state": forms.Select(choices=STATE_CHOICES)}
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_county(self):
+        return self.cleaned_data["county"].strip()
 
 
 class GrantRoleForm(forms.Form):

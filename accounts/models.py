@@ -172,6 +172,27 @@ class MedicarePTAN(models.Model):
         return f"{self.ptan} ({self.state})"
 
 
+class PracticeLocation(models.Model):
+    """An office of the practice besides its main location. Medicare A/B follows where care is given,
+    so each office's state (and, where a jurisdiction splits, its county) picks its contractor."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=100, help_text="e.g. 'Fairfax office'.")
+    state = models.CharField(max_length=2, validators=[validate_state_code])
+    county = models.CharField(
+        max_length=100, blank=True,
+        help_text="County or independent city: needed where Part B splits by county (Northern Virginia).",
+    )
+
+    class Meta:
+        ordering = ["state", "name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="uniq_location_name_per_org")]
+
+    def __str__(self):
+        where = f"{self.county}, {self.state}" if self.county else self.state
+        return f"{self.name} ({where})"
+
+
 class Role(models.TextChoices):
     """App roles: what a login may do in PortalGov for one organization (not a job role)."""
 

@@ -9,8 +9,8 @@ from audits.services import record_event
 from core.forms import apply_validation_error
 
 from . import roles
-from .forms import GrantRoleForm, GroupNPIForm, MedicarePTANForm, OrganizationForm
-from .models import GroupNPI, MedicarePTAN, Membership
+from .forms import GrantRoleForm, GroupNPIForm, MedicarePTANForm, OrganizationForm, PracticeLocationForm
+from .models import GroupNPI, MedicarePTAN, Membership, PracticeLocation
 from .services import login_invite_or_grant, membership_revoke, organization_update
 from .tenancy import org_view
 
@@ -35,6 +35,7 @@ def organization_profile(request):
     form = OrganizationForm(instance=org)
     npi_form = GroupNPIForm(organization=org)
     ptan_form = MedicarePTANForm(organization=org)
+    location_form = PracticeLocationForm(organization=org)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("Only administrators edit the organization.")
@@ -51,8 +52,8 @@ def organization_profile(request):
                 )
                 messages.success(request, "Organization profile saved.")
                 return redirect("organization_profile", org_slug=org.slug)
-        elif which in ("npi", "ptan"):
-            form_class = GroupNPIForm if which == "npi" else MedicarePTANForm
+        elif which in ("npi", "ptan", "location"):
+            form_class = {"npi": GroupNPIForm, "ptan": MedicarePTANForm, "location": PracticeLocationForm}[which]
             bound = form_class(request.POST, organization=org)
             if bound.is_valid():
                 with transaction.atomic():
@@ -62,20 +63,23 @@ def organization_profile(request):
                 return redirect("organization_profile", org_slug=org.slug)
             if which == "npi":
                 npi_form = bound
-            else:
+            elif which == "ptan":
                 ptan_form = bound
+            else:
+                location_form = bound
         else:
             messages.error(request, "Unknown form.")
     return render(request, "accounts/organization_profile.html", {
-        "form": form, "npi_form": npi_form, "ptan_form": ptan_form, "can_edit": can_edit,
-        "npis": org.group_npis.all(), "ptans": org.ptans.all(),
+        "form": form, "npi_form": npi_form, "ptan_form": ptan_form, "location_form": location_form,
+        "can_edit": can_edit, "npis": org.group_npis.all(), "ptans": org.ptans.all(),
+        "locations": org.locations.all(),
     })
 
 
 @require_POST
 @org_view(roles.MANAGE_ORGANIZATION)
 def organization_identifier_remove(request, kind, pk):
-    model = {"npi": GroupNPI, "ptan": MedicarePTAN}.get(kind)
+    model = {"npi": GroupNPI, "ptan": MedicarePTAN, "location": PracticeLocation}.get(kind)
     if model is None:
         raise PermissionDenied("Unknown identifier kind.")
     row = get_object_or_404(model, pk=pk, organization=request.organization)

@@ -37,7 +37,7 @@ FILES = {
     "carriers": ("carriers.csv", ["key", "name", "lines_of_business", "mac_type", "payer_ids", "verification", "as_of", "source", "notes"]),
     "portals": ("portals.csv", ["key", "name", "architecture", "operator", "url", "url_note", "states", "functions", "verification", "as_of", "source", "carriers_note", "functions_note"]),
     "reach": ("reach.csv", ["carrier_key", "portal_key", "functions", "lines_of_business", "verification", "source", "notes"]),
-    "rules": ("account_rules.csv", ["portal_key", "kind", "value", "number", "scope", "verification", "as_of", "source", "notes"]),
+    "rules": ("account_rules.csv", ["portal_key", "kind", "value", "number", "scope", "verification", "as_of", "last_checked", "source", "notes"]),
     "macs": ("mac_jurisdictions.csv", ["code", "type", "contractor", "portal_key", "states", "nationwide", "verification", "as_of", "source", "notes"]),
     "splits": ("mac_county_splits.csv", ["code", "state", "part", "counties", "verification", "source"]),
 }  # fmt: skip
@@ -253,11 +253,23 @@ def read_dataset(directory: Path | None = None) -> dict:
             number = int(row["number"])
         if not row["value"]:
             row.fail("value is required.")
+        # Every rule says where it comes from and when someone last checked that source, so the
+        # portal page can show its age; an undated source page keeps as_of blank.
+        if not row["source"]:
+            row.fail("source is required (the public pages that back the rule).")
+        if not row["last_checked"]:
+            row.fail("last_checked is required (the date the source was last checked, YYYY-MM-DD).")
         data["rules"].append({
             **row, "kind": kind, "number": number, "portal_key": portal_ref(row), "as_of": _date(row, "as_of"),
-            "verification": _choice(row, "verification", verifications),
+            "last_verified": _date(row, "last_checked"), "verification": _choice(row, "verification", verifications),
         })
     _unique(raw["rules"], lambda r: (r["portal_key"], r["kind"]), "account rule")
+    # Completeness: every reference portal has its rules, or a not_published row saying none are known.
+    ruled = {r["portal_key"] for r in raw["rules"]}
+    for row in raw["portals"]:
+        if row["key"] not in ruled:
+            row.fail(f"portal '{row['key']}' has no account rules: add them to account_rules.csv, "
+                     "or a not_published row with the date its sources were checked.")
 
     for row in raw["macs"]:
         if not row["code"] or not row["contractor"]:
@@ -378,7 +390,7 @@ def apply_dataset(data: dict, result: LoadResult) -> None:
     keep = set()
     for row in data["rules"]:
         portal = portals[row["portal_key"]]
-        values = {k: row[k] for k in ("value", "number", "scope", "verification", "as_of", "source", "notes")}
+        values = {k: row[k] for k in ("value", "number", "scope", "verification", "as_of", "last_verified", "source", "notes")}
         rule, _ = _upsert(PortalAccountRule, {"portal_id": portal.pk, "kind": row["kind"]}, values, result, "account rules", rules)
         keep.add(rule.pk)
     stale = PortalAccountRule.objects.filter(portal__organization__isnull=True).exclude(pk__in=keep)

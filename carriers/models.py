@@ -192,6 +192,8 @@ class PortalAccountRule(SourcedMixin):
         MIN_ADMINISTRATORS = "min_administrators", "Fewest administrators recommended"
         REQUIRED_TRAINING = "required_training", "Required portal training"
         OTHER = "other", "Other rule"
+        # Said plainly for a portal whose operator publishes no rules we could find (with the date checked).
+        NOT_PUBLISHED = "not_published", "No rules published"
 
     NUMERIC_KINDS = frozenset({
         Kind.PASSWORD_LIFETIME_DAYS, Kind.INACTIVITY_LOCKOUT_DAYS, Kind.INACTIVITY_DELETION_DAYS,

@@ -182,8 +182,21 @@ def current_contracts(organization, on: datetime.date | None = None):
     )
 
 
-def contract_states(contract: Contract, organization) -> list[str]:
-    states = contract.states or organization.billing_states or ([organization.practice_state] if organization.practice_state else [])
+def practice_locations(organization) -> dict[str, set[str]]:
+    """state -> counties of the practice's offices there (the main location and every other one);
+    an office with no county counts as '' (the state's default contractor)."""
+    where: dict[str, set[str]] = {}
+    if organization.practice_state:
+        where.setdefault(organization.practice_state.upper(), set()).add(organization.practice_county or "")
+    for state, county in organization.locations.values_list("state", "county"):
+        where.setdefault(state.upper(), set()).add(county or "")
+    return where
+
+
+def contract_states(contract: Contract, organization, locations: dict[str, set[str]] | None = None) -> list[str]:
+    if locations is None:
+        locations = practice_locations(organization)
+    states = contract.states or organization.billing_states or list(locations)
     return sorted({s.upper() for s in states})
 
 
@@ -201,22 +214,26 @@ def _contract_portals(organization, contracts):
     for r in reaches:
         by_carrier.setdefault(r.carrier_id, []).append(r)
 
+    locations = practice_locations(organization)
     mapping = {}
     for contract in contracts:
         carrier = contract.carrier
-        states = contract_states(contract, organization)
+        states = contract_states(contract, organization, locations)
         targets = []
         reach_by_portal = {r.portal_id: r for r in by_carrier.get(carrier.pk, [])}
         if carrier.mac_type:
             for state in states:
-                county = organization.practice_county if state == (organization.practice_state or "").upper() else ""
-                mac = _resolve(coverage, state, carrier.mac_type, county)
-                if mac is None or mac.portal_id is None:
-                    continue
-                reach = reach_by_portal.get(mac.portal_id)
-                codes = {f.code for f in reach.functions.all()} if reach else set()
-                where = "nationwide" if mac.nationwide else state + (f" ({organization.practice_county})" if county else "")
-                targets.append((mac.portal_id, f"{carrier.name} in {where} → {mac.code} ({mac.contractor})", codes))
+                # Each office in the state can have its own contractor (Virginia Part B splits by county).
+                for county in sorted(locations.get(state) or {""}):
+                    mac = _resolve(coverage, state, carrier.mac_type, county)
+                    if mac is None or mac.portal_id is None:
+                        continue
+                    reach = reach_by_portal.get(mac.portal_id)
+                    codes = {f.code for f in reach.functions.all()} if reach else set()
+                    where = "nationwide" if mac.nationwide else state + (f" ({county})" if county else "")
+                    target = (mac.portal_id, f"{carrier.name} in {where} → {mac.code} ({mac.contractor})", codes)
+                    if target[:2] not in {t[:2] for t in targets}:
+                        targets.append(target)
         else:
             for reach in by_carrier.get(carrier.pk, []):
                 portal = reach.portal

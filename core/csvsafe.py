@@ -15,11 +15,19 @@ def csv_safe(value):
     return value
 
 
+def csv_unsafe(value: str) -> str:
+    """Undo csv_safe on a cell read back from one of our exports, so an export re-imports unchanged."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 class _SafeWriter:
     def __init__(self, writer):
         self._writer = writer
 
     def writerow(self, row):
+        # csv.writer.writerow returns what the stream's write() returned (the line, when streaming).
         return self._writer.writerow([csv_safe(value) for value in row])
 
     def writerows(self, rows):

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "training",
     "offboarding",
     "integrations",
+    "reconciliation",
+    "compliance",
 ]
 
 MIDDLEWARE = [

@@ -11,12 +11,14 @@ from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from audits import urls as audits_urls
 from carriers import urls as carriers_urls
+from compliance import urls as compliance_urls
 from core import urls as core_urls
 from core import views as core_views
 from findings import urls as findings_urls
 from hygiene import urls as hygiene_urls
 from integrations import urls as integrations_urls
 from offboarding import urls as offboarding_urls
+from reconciliation import urls as reconciliation_urls
 from reviews import urls as reviews_urls
 from security import urls as security_urls
 from staff import urls as staff_urls
@@ -37,6 +39,8 @@ org_urlpatterns = [
     *offboarding_urls.org_urlpatterns,
     *integrations_urls.org_urlpatterns,
     *training_urls.org_urlpatterns,
+    *reconciliation_urls.org_urlpatterns,
+    *compliance_urls.org_urlpatterns,
 ]
 
 urlpatterns = [
@@ -47,6 +51,7 @@ urlpatterns = [
     path("accounts/", include(security_urls.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
+    *compliance_urls.urlpatterns,
     path("api/v1/", include("portalgov.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy forbids inline script.

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from .validators import validate_person_name
+
 
 class JobRole(models.TextChoices):
     """What a person does at the practice (not their app role in PortalGov)."""
@@ -27,7 +29,7 @@ class EmploymentStatus(models.TextChoices):
 
 class StaffMember(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="staff_members")
-    full_name = models.CharField(max_length=200)
+    full_name = models.CharField(max_length=200, validators=[validate_person_name])
     work_email = models.EmailField("work e-mail")
     job_role = models.CharField(max_length=40, choices=JobRole.choices)
     employment_status = models.CharField(

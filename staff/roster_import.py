@@ -17,9 +17,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from audits.services import record_event
+from core.csvsafe import csv_unsafe
 
 from .models import EmploymentStatus, JobRole, StaffMember
 from .services import staff_create, staff_update
+from .validators import GENERIC_STAFF_NAME_RULE, is_generic_name
 
 REQUIRED_COLUMNS = ("full_name", "work_email", "job_role")
 OPTIONAL_COLUMNS = ("employment_status", "start_date", "end_date", "manager_email")
@@ -132,11 +134,13 @@ def roster_plan(*, organization, data: bytes) -> RosterPlan:
         if len(raw) != len(header):
             plan.errors.append((line_no, f"Expected {len(header)} fields, found {len(raw)}."))
             continue
-        values = dict(zip(header, (c.strip() for c in raw), strict=True))
+        values = dict(zip(header, (csv_unsafe(c.strip()) for c in raw), strict=True))
         row_errors = []
         name = values.get("full_name", "")
         if not name:
             row_errors.append("full_name is empty")
+        elif is_generic_name(name):
+            row_errors.append(f"full_name '{name[:80]}' is a desk or role name; {GENERIC_STAFF_NAME_RULE}")
         elif len(name) > StaffMember._meta.get_field("full_name").max_length:
             row_errors.append(f"full_name is longer than {StaffMember._meta.get_field('full_name').max_length} characters")
         email = values.get("work_email", "").lower()

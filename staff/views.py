@@ -6,6 +6,7 @@ import hashlib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from core.forms import apply_validation_error
 
 from .forms import AdministratorForm, RosterUploadForm, StaffForm
 from .models import EmploymentStatus, EnrollmentAdministrator, JobRole, StaffMember
+from .roster_export import roster_export as roster_export_lines
 from .roster_import import MAX_BYTES, RosterImportError, roster_import, roster_plan
 from .selectors import roster_search
 from .services import (
@@ -48,6 +50,15 @@ def roster(request):
         "job_roles": JobRole.choices, "statuses": EmploymentStatus.choices,
         "can_manage": roles.MANAGE_STAFF in request.org_perms,
     })
+
+
+@org_view(roles.VIEW_STAFF)
+def roster_export(request):
+    org = request.organization
+    response = StreamingHttpResponse(roster_export_lines(organization=org, acting_user=request.user),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="roster-{org.slug}-{timezone.localdate()}.csv"'
+    return response
 
 
 @org_view(roles.VIEW_STAFF)

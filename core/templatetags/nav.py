@@ -12,10 +12,10 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def navlink(context, url_name, label):
+def navlink(context, url_name, label, in_organization=True):
     request = context["request"]
     org = context.get("current_organization")
-    url = reverse(url_name, kwargs={"org_slug": org.slug}) if org else reverse(url_name)
+    url = reverse(url_name, kwargs={"org_slug": org.slug}) if org and in_organization else reverse(url_name)
     path = request.path
     org_root = reverse("dashboard", kwargs={"org_slug": org.slug}) if org else "/"
     if path == url:

@@ -122,9 +122,79 @@ def test_directory_query_count_is_flat_as_portals_grow(wa_or_practice, world, dj
                                             registered_on=datetime.date(2024, 1, 1))
 
     grow(2)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         small = practice_directory(wa_or_practice)
     grow(20)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         large = practice_directory(wa_or_practice)
     assert len(large) == len(small) + 20
+
+
+# --- practice locations (issue 16): each office's county picks its Medicare contractor ---------------
+def _add_location(org, name, state, county=""):
+    from accounts.models import PracticeLocation
+
+    return PracticeLocation.objects.create(organization=org, name=name, state=state, county=county)
+
+
+def test_a_texas_practice_with_a_northern_virginia_office_gets_novitas_jl_for_virginia(directory, world):
+    org = world.org
+    org.billing_states, org.practice_state, org.practice_county = ["TX", "VA"], "TX", "Harris"
+    org.save()
+    _add_location(org, "Fairfax office", "VA", "Fairfax County")
+    contract(org, "medicare-ab", lob="medicare")
+    entries = by_key(practice_directory(org))
+    assert set(entries) == {"novitasphere"}  # TX -> JH and Fairfax VA -> JL, both Novitasphere
+    reasons = " | ".join(entries["novitasphere"].reasons)
+    assert "VA (Fairfax County) → JL" in reasons and "TX (Harris) → JH" in reasons
+    assert "JM" not in reasons
+
+
+def test_offices_in_both_halves_of_virginia_need_both_contractors(directory, world):
+    org = world.org
+    org.billing_states, org.practice_state, org.practice_county = ["VA"], "TX", ""
+    org.save()
+    _add_location(org, "Arlington office", "VA", "Arlington County")
+    _add_location(org, "Richmond office", "VA", "Richmond city")
+    contract(org, "medicare-ab", lob="medicare")
+    entries = by_key(practice_directory(org))
+    assert set(entries) == {"novitasphere", "palmetto-eservices"}
+    assert "VA (Richmond city) → JM" in entries["palmetto-eservices"].reasons[0]
+
+
+def test_location_states_count_when_the_practice_lists_no_billing_states(directory, world):
+    org = world.org
+    org.billing_states, org.practice_state, org.practice_county = [], "WA", "King"
+    org.save()
+    _add_location(org, "Portland office", "OR")
+    _add_location(org, "Austin office", "TX")
+    contract(org, "medicare-ab", lob="medicare")
+    entries = by_key(practice_directory(org))
+    assert set(entries) == {"noridian-nmp", "novitasphere"}
+
+
+def test_administrators_add_and_remove_locations_with_audit_events_and_field_errors(directory, world, client_for):
+    from accounts.models import PracticeLocation
+    from audits.models import AuditEvent
+
+    client = client_for(world.alice)
+    url = f"/o/{world.org.slug}/organization/"
+    response = client.post(url, {"form": "location", "name": "Fairfax office", "state": "VA", "county": "Fairfax County"})
+    assert response.status_code == 302
+    location = PracticeLocation.objects.get(organization=world.org)
+    assert AuditEvent.objects.filter(action="organization.location_added", organization_id=world.org.pk).count() == 1
+    page = client.get(url).content.decode()
+    assert "Fairfax office" in page
+    # Bad input: unknown state, duplicate name -> field errors, nothing added.
+    response = client.post(url, {"form": "location", "name": "Fairfax office", "state": "XX", "county": ""})
+    assert response.status_code == 200
+    form = response.context["location_form"]
+    assert "state" in form.errors and "name" in form.errors
+    assert PracticeLocation.objects.count() == 1
+    # Staff and other practices cannot change locations.
+    assert client_for(world.dave).post(url, {"form": "location", "name": "X", "state": "VA"}).status_code == 403
+    remove = f"/o/{world.org.slug}/organization/location/{location.pk}/remove/"
+    assert client_for(world.oscar).post(remove).status_code in (403, 404)
+    assert client_for(world.alice).post(remove).status_code == 302
+    assert not PracticeLocation.objects.exists()
+    assert AuditEvent.objects.filter(action="organization.location_removed").count() == 1

@@ -156,8 +156,10 @@ def test_dropped_reference_portal_is_retired_not_deleted(directory, data_copy):
     (data_copy / "portals.csv").write_text("".join(line for line in lines if not line.startswith("ga-gammis,")))
     lines = (data_copy / "reach.csv").read_text().splitlines(keepends=True)
     (data_copy / "reach.csv").write_text("".join(line for line in lines if ",ga-gammis," not in line))
+    lines = (data_copy / "account_rules.csv").read_text().splitlines(keepends=True)
+    (data_copy / "account_rules.csv").write_text("".join(line for line in lines if not line.startswith("ga-gammis,")))
     result = load_reference_directory(directory=data_copy)
-    assert result.retired == {"portals": 1, "reach": 1}
+    assert result.retired == {"portals": 1, "reach": 1, "account rules": 1}
     assert Portal.objects.get(reference_key="ga-gammis").is_active is False
 
 
@@ -203,3 +205,55 @@ def test_command_refuses_a_corrupt_file_naming_it(db, data_copy):
 def test_reference_carrier_lookup_helper(directory):
     assert carrier("medicare-ab").mac_type == "ab"
     assert PortalEnrollment.objects.count() == 0
+
+
+def test_every_shipped_rule_has_a_source_and_a_checked_date_and_every_portal_has_rules():
+    """Reference completeness (issue 16): fails for a rule without source or date, or a portal without rules."""
+    import csv
+
+    from django.conf import settings
+
+    directory = settings.PORTALGOV_SHARED_DATA_DIR
+    rules = list(csv.DictReader((directory / "account_rules.csv").open(encoding="utf-8")))
+    portals = {r["key"] for r in csv.DictReader((directory / "portals.csv").open(encoding="utf-8"))}
+    for rule in rules:
+        where = f"{rule['portal_key']} {rule['kind']}"
+        assert rule["source"].strip(), f"{where}: no source"
+        assert rule["last_checked"] or rule["as_of"], f"{where}: neither as-of nor checked date"
+    assert portals <= {r["portal_key"] for r in rules}, "portals without rules or a not_published row"
+
+
+def test_loader_refuses_a_rule_without_source_or_checked_date(db, data_copy):
+    import pytest as _pytest
+
+    from carriers.loader import DirectoryDataError, read_dataset
+
+    path = data_copy / "account_rules.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(",2026-11-27,", ",,", 1), encoding="utf-8")
+    with _pytest.raises(DirectoryDataError, match=r"account_rules.csv, line 2: last_checked is required"):
+        read_dataset(data_copy)
+
+
+def test_loader_refuses_a_portal_with_no_rules(db, data_copy):
+    import pytest as _pytest
+
+    from carriers.loader import DirectoryDataError, read_dataset
+
+    path = data_copy / "account_rules.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("optum-pay,")), encoding="utf-8")
+    with _pytest.raises(DirectoryDataError, match="portal 'optum-pay' has no account rules"):
+        read_dataset(data_copy)
+
+
+def test_portal_page_shows_each_rules_age_and_says_when_none_are_published(directory, world, client_for):
+    from carriers.models import Portal
+
+    optum = Portal.objects.get(reference_key="optum-pay")
+    nmp = Portal.objects.get(reference_key="noridian-nmp")
+    client = client_for(world.alice)
+    page = client.get(f"/o/{world.org.slug}/directory/portals/{optum.pk}/").content.decode()
+    assert "No rules published" in page and "checked 2026-12-03" in page and "source undated" in page
+    page = client.get(f"/o/{world.org.slug}/directory/portals/{nmp.pk}/").content.decode()
+    assert "as of 2023-12-01" in page and "old)" in page

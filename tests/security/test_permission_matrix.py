@@ -46,6 +46,7 @@ SIGNED_IN = {
     "session_keepalive": "own session (idle warning)",
     "session_status": "own session (idle warning)",
     "api-organizations": "lists only the caller's own organizations",
+    "practices_summary": "one row per organization the caller has a role in, none other",
 }
 
 # Routes whose view, after the role check, also checks the person (e.g. "your own queue"): a role
