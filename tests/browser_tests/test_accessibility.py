@@ -21,11 +21,13 @@ BLOCKING = {"serious", "critical"}
 # The main pages of each role (url name, whether it needs the open campaign's id).
 PAGES = {
     "admin@demo.portalgov.test": ["dashboard", "roster", "matrix", "tasks", "reviews_queue", "reviews_campaign",
-                                  "findings", "audit_log", "directory", "my_accounts", "my_training"],
+                                  "findings", "audit_log", "directory", "my_accounts", "my_training",
+                                  "reconciliation", "compliance_trends"],
     "billing@demo.portalgov.test": ["dashboard", "roster", "matrix", "reviews_queue", "reviews_campaign",
                                     "findings", "directory", "my_accounts", "my_training"],
     "auditor@demo.portalgov.test": ["dashboard", "roster", "matrix", "reviews_history", "reviews_campaign",
-                                    "findings", "audit_log", "directory", "my_accounts", "my_training"],
+                                    "findings", "audit_log", "directory", "my_accounts", "my_training",
+                                    "compliance_trends"],
     "staff@demo.portalgov.test": ["dashboard", "directory", "my_accounts", "my_training"],
 }
 

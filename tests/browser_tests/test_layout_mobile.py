@@ -18,7 +18,7 @@ from ..reviews.factories import make_account, make_enrollment, make_staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TABLE_PAGES = ["roster", "matrix", "tasks", "findings", "audit_log", "directory", "offboarding_cases",
-               "training_modules", "members"]
+               "training_modules", "members", "reconciliation"]
 
 
 @pytest.fixture
