@@ -9,14 +9,23 @@ from django.views.decorators.http import require_GET
 from accounts import roles
 from accounts.tenancy import org_view
 
-from .dashboard import dashboard_cards
+from .dashboard import dashboard_cards, my_access, needs_you_now
 
 log = logging.getLogger(__name__)
 
 
 @org_view(roles.VIEW_ORGANIZATION)
 def dashboard(request):
-    return render(request, "core/dashboard.html", {"cards": dashboard_cards(request)})
+    org, perms = request.organization, request.org_perms
+    context = {
+        "needs": needs_you_now(organization=org, user=request.user, perms=perms),
+        "cards": dashboard_cards(request),
+        # Without the practice-wide pages, the dashboard is about the person's own access.
+        "personal": roles.VIEW_PORTAL_ACCOUNTS not in perms,
+    }
+    if context["personal"]:
+        context.update(my_access(organization=org, user=request.user))
+    return render(request, "core/dashboard.html", context)
 
 
 def _database_ok() -> tuple[bool, str]:

@@ -59,5 +59,8 @@ def test_contract_api_cannot_use_another_practices_carrier(directory, world, cli
 
 def test_dashboard_shows_directory_cards(directory, world, client_for):
     contract(world.org, "aetna")
-    body = client_for(world.dave).get(reverse("dashboard", kwargs={"org_slug": "cascade"})).content.decode()
+    body = client_for(world.bob).get(reverse("dashboard", kwargs={"org_slug": "cascade"})).content.decode()
     assert "Portals registered" in body and "Current contracts" in body
+    # A staff member's dashboard is about her own access, not the practice's figures (issue 13).
+    body = client_for(world.dave).get(reverse("dashboard", kwargs={"org_slug": "cascade"})).content.decode()
+    assert "Portals registered" not in body and "Current contracts" not in body
