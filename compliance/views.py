@@ -30,20 +30,23 @@ CHARTS = [
 ]
 
 
-def trend_charts(organization) -> list[dict]:
-    """The charts (and their data tables) for one organization: used by the trends page and the dashboard."""
+def trend_charts(organization, keys: set[str] | None = None) -> list[dict]:
+    """The charts (and their data tables) for one organization: used by the trends page and, limited to
+    the charts whose first figure is in `keys`, by the dashboard."""
     snaps = snapshots_since(organization)
     charts = []
-    for title, keys, unit, fixed in CHARTS:
-        series = [series_for(snaps, key, label) for key, label in keys]
-        figure = BY_KEY[keys[0][0]]
+    for title, chart_keys, unit, fixed in CHARTS:
+        if keys is not None and chart_keys[0][0] not in keys:
+            continue
+        series = [series_for(snaps, key, label) for key, label in chart_keys]
+        figure = BY_KEY[chart_keys[0][0]]
         latest = snaps[-1].figures if snaps else {}
         charts.append({
             "title": title, "svg": line_chart(series, title=title, unit=unit, fixed_max=fixed),
             "url": figure_url(figure, organization.slug),
-            "latest": [(label, latest.get(key), unit) for key, label in keys],
-            "table": [(s.day, [s.figures.get(key) for key, _ in keys]) for s in snaps[-14:]],
-            "labels": [label for _, label in keys],
+            "latest": [(label, latest.get(key), unit) for key, label in chart_keys],
+            "table": [(s.day, [s.figures.get(key) for key, _ in chart_keys]) for s in snaps[-14:]],
+            "labels": [label for _, label in chart_keys],
         })
     return charts
 

@@ -51,6 +51,15 @@ def dashboard_cards(request) -> list[dict]:
     return cards
 
 
+def dashboard_trends(organization, perms) -> list[dict]:
+    """The trend of the figures that matter most (full set on Compliance over time), for those who see findings."""
+    if roles.VIEW_FINDINGS not in perms or roles.VIEW_PORTAL_ACCOUNTS not in perms:
+        return []
+    from compliance.views import trend_charts  # daily snapshots, drawn as inline SVG
+
+    return trend_charts(organization, keys={"findings_critical", "tasks_overdue", "training_coverage"})
+
+
 def my_access(*, organization, user) -> dict:
     """A person's own portal accounts (with their open findings) and training, for her dashboard."""
     from django.db.models import Count, Q

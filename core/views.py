@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts import roles
 from accounts.tenancy import org_view
 
-from .dashboard import dashboard_cards, my_access, needs_you_now
+from .dashboard import dashboard_cards, dashboard_trends, my_access, needs_you_now
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ def dashboard(request):
         "cards": dashboard_cards(request),
         # Without the practice-wide pages, the dashboard is about the person's own access.
         "personal": roles.VIEW_PORTAL_ACCOUNTS not in perms,
+        "trends": dashboard_trends(org, perms),
     }
     if context["personal"]:
         context.update(my_access(organization=org, user=request.user))

@@ -161,3 +161,12 @@ def test_query_counts_stay_flat_as_data_grows(world, client_for, path):
         return len(ctx.captured_queries)
 
     assert measure(1, 5) == measure(6, 40)
+
+
+def test_the_dashboard_shows_the_trend_to_those_who_see_findings_only(world, client_for):
+    _history(world.org, 20)
+    html = client_for(world.alice).get(f"/o/{world.org.slug}/").content.decode()
+    assert "Over the last 90 days" in html and html.count('<svg class="chart"') == 3
+    assert f'href="/o/{world.org.slug}/trends/"' in html
+    staff_html = client_for(world.dave).get(f"/o/{world.org.slug}/").content.decode()
+    assert "Over the last 90 days" not in staff_html
