@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "training",
     "offboarding",
     "integrations",
+    "scim",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +302,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # One error shape for every API answer (integrations/errors.py).
+    "EXCEPTION_HANDLER": "integrations.errors.api_exception_handler",
+    # Per client address and per credential, kept in the cache (integrations/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.ClientAddressThrottle",
+                                 "integrations.throttling.CredentialThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_address": env.str("API_RATE_PER_ADDRESS", default="600/min"),
+        "api_credential": env.str("API_RATE_PER_CREDENTIAL", default="300/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PortalGov API",

@@ -48,6 +48,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     path("api/v1/", include("portalgov.api_urls")),
+    path("scim/v2/", include("scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy forbids inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
