@@ -16,29 +16,21 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.models import AccountStatus, PortalAccount
 from accounts import roles
-from accounts.tenancy import HasOrganizationPermission
 from audits import selectors as audit_selectors
 from audits.models import AuditEvent
-from core.context import acting_as
 from findings.models import Finding, Severity
 from findings.selectors import findings_list
 from staff import selectors as staff_selectors
 from staff import services as staff_services
 from staff.models import EmploymentStatus, JobRole, StaffMember
 
-from .authentication import ApiCredentialAuthentication
-from .models import ApiCredential
-from .services import credential_actor
-
-MAX_PAGE = 200
+from .base import MAX_PAGE, IntegrationView  # noqa: F401 (IntegrationView: the base other apps' API views use)
 
 
 def _api_error(exc: DjangoValidationError) -> APIValidationError:
@@ -48,42 +40,10 @@ def _api_error(exc: DjangoValidationError) -> APIValidationError:
     return APIValidationError({"non_field_errors": exc.messages})
 
 
-class IntegrationView:
-    """Bearer credentials or a signed-in session; a credential acts as "api:<name>" in the audit log
-    for the whole request (services' record_event and django-auditlog diffs read core.context)."""
-
-    authentication_classes = [ApiCredentialAuthentication, SessionAuthentication]
-    permission_classes = [HasOrganizationPermission]
-    _acting = None
-
-    def perform_authentication(self, request):
-        super().perform_authentication(request)
-        if isinstance(request.auth, ApiCredential):
-            self._acting = acting_as(credential_actor(request.auth))
-            self._acting.__enter__()
-
-    def check_permissions(self, request):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated()  # 401 with WWW-Authenticate: Bearer, so a client knows to send its token
-        super().check_permissions(request)
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        finally:
-            if self._acting is not None:
-                self._acting.__exit__(None, None, None)
-                self._acting = None
-
-    def acting_user(self):
-        """What services get as acting_user: the person, or None so they take the credential from the context."""
-        user = self.request.user
-        return None if getattr(user, "is_api_credential", False) else user
-
-
 # --- staff --------------------------------------------------------------------------------------
 class StaffMemberSerializer(serializers.ModelSerializer):
-    manager_email = serializers.EmailField(source="manager.work_email", read_only=True, default=None)
+    manager_email = serializers.EmailField(source="manager.work_email", read_only=True, default=None,
+                                           allow_null=True, help_text="null when the person has no manager.")
 
     class Meta:
         model = StaffMember
@@ -105,7 +65,8 @@ class StaffUpsertSerializer(serializers.Serializer):
 class StaffTerminateSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, allow_null=True,
                                      help_text="Last day of employment; today when left out.")
-    reason = serializers.CharField(max_length=200, help_text="Why, as the HR system records it (audit log).")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                   help_text="Why, as the HR system records it (kept in the audit event); optional.")
 
 
 STAFF_FILTERS = [
@@ -223,7 +184,7 @@ class StaffTerminate(IntegrationView, APIView):
         try:
             staff = staff_services.staff_terminate(
                 staff=staff, acting_user=self.acting_user(), end_date=data.validated_data.get("end_date"),
-                source=f"api: {data.validated_data['reason']}",
+                source=f"api: {data.validated_data['reason'].strip() or 'terminated'}",
             )
         except DjangoValidationError as exc:
             raise _api_error(exc)

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL and other control characters in query strings, form posts and JSON bodies: a clear 400 at once.
+    "core.middleware.ControlCharacterMiddleware",
     # After auth and messages: idle sign-out first, then the second-factor gate.
     "security.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
@@ -317,9 +319,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Payer-portal access governance for medical practices.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for people who signed in and for integrations holding a credential.
+    "SERVE_AUTHENTICATION": ["integrations.authentication.ApiCredentialAuthentication",
+                             "rest_framework.authentication.SessionAuthentication"],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every error answer documented with the one error shape (integrations/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "integrations.schema.document_errors"],
 }
 
 # --- logging ----------------------------------------------------------------------------------

@@ -12,5 +12,7 @@ urlpatterns = [
     re_path(r"^ResourceTypes/(?P<type_id>[^/]{1,100})$", views.ResourceTypes.as_view(), name="scim-resource-type"),
     path("Users", views.Users.as_view(), name="scim-users"),
     re_path(r"^Users/(?P<scim_id>[^/]{1,100})$", views.UserDetail.as_view(), name="scim-user"),
-    re_path(r"^(?P<rest>(Groups|Bulk|Me)(/.*)?)$", views.Unsupported.as_view(), name="scim-unsupported"),
+    path("Groups", views.Unsupported.as_view(), name="scim-groups"),
+    path("Bulk", views.Unsupported.as_view(), name="scim-bulk"),
+    re_path(r"^.*$", views.NoSuchEndpoint.as_view(), name="scim-not-found"),
 ]

@@ -60,6 +60,7 @@ def _error_response(err: ScimError) -> Response:
 
 
 class ScimView(AddressFirstMixin, APIView):
+    schema = None  # SCIM describes itself (/Schemas, /ResourceTypes); it is not part of the OpenAPI document
     authentication_classes = [ApiCredentialAuthentication]
     permission_classes = []
     parser_classes = [ScimParser, JSONParser]
@@ -231,5 +232,12 @@ class Unsupported(ScimView):
     def _refuse(self, request, *args, **kwargs):
         raise ScimError(404, "noTarget", "PortalGov provisions Users only: job roles come from each User's title "
                                          "(mapped per practice), not from Groups. Bulk is not supported.")
+
+    get = post = put = patch = delete = _refuse
+
+
+class NoSuchEndpoint(ScimView):
+    def _refuse(self, request, *args, **kwargs):
+        raise ScimError(404, "noTarget", "No SCIM endpoint here: see /scim/v2/ResourceTypes.")
 
     get = post = put = patch = delete = _refuse

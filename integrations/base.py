@@ -1,0 +1,85 @@
+"""What every REST API view shares: bearer credentials or a signed-in session, the credential acting as
+"api:<name>" for the whole request, rate limits (address first, then credential), one error shape
+(integrations.errors) and bounded pages."""
+
+from __future__ import annotations
+
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.pagination import LimitOffsetPagination
+
+from accounts.tenancy import HasOrganizationPermission
+from core.context import acting_as
+
+from .authentication import ApiCredentialAuthentication
+from .models import ApiCredential
+from .services import credential_actor
+from .throttling import AddressFirstMixin
+
+MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1  # far beyond any roster; keeps OFFSET inside PostgreSQL's bigint
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """`limit` 1-200 (default 50) and `offset` >= 0; anything else is a 400, never silently replaced."""
+
+    default_limit = 50
+    max_limit = MAX_PAGE
+
+    def _param(self, request, name, default, low, high):
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isdigit() or len(raw) > 12 or not low <= int(raw) <= high:
+            raise APIValidationError({name: [f"A whole number from {low} to {high}."]})
+        return int(raw)
+
+    def get_limit(self, request):
+        return self._param(request, self.limit_query_param, self.default_limit, 1, MAX_PAGE)
+
+    def get_offset(self, request):
+        return self._param(request, self.offset_query_param, 0, 0, MAX_OFFSET)
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for p in params:
+            if p["name"] == self.limit_query_param:
+                p["schema"].update(minimum=1, maximum=MAX_PAGE, default=self.default_limit)
+            elif p["name"] == self.offset_query_param:
+                p["schema"].update(minimum=0, maximum=MAX_OFFSET)
+        return params
+
+
+class IntegrationView(AddressFirstMixin):
+    """Bearer credentials or a signed-in session; a credential acts as "api:<name>" in the audit log
+    for the whole request (services' record_event and django-auditlog diffs read core.context)."""
+
+    authentication_classes = [ApiCredentialAuthentication, SessionAuthentication]
+    permission_classes = [HasOrganizationPermission]
+    pagination_class = BoundedPagination
+    _acting = None
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        if isinstance(request.auth, ApiCredential):
+            self._acting = acting_as(credential_actor(request.auth))
+            self._acting.__enter__()
+
+    def check_permissions(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()  # 401 with WWW-Authenticate: Bearer, so a client knows to send its token
+        super().check_permissions(request)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self._acting is not None:
+                self._acting.__exit__(None, None, None)
+                self._acting = None
+
+    def acting_user(self):
+        """What services get as acting_user: the person, or None so they take the credential from the context."""
+        user = self.request.user
+        return None if getattr(user, "is_api_credential", False) else user
