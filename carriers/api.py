@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 
 from accounts import roles
 from accounts.validators import US_STATES
-from integrations.base import IntegrationView
+from integrations.base import ID_SCHEMA, IntegrationView, query_choice, query_id
 
 from . import selectors, services
 from .models import Carrier, Contract, Portal
@@ -50,24 +50,18 @@ DIRECTORY_FILTERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Part of a portal's, operator's or carrier's name."),
     OpenApiParameter("architecture", OpenApiTypes.STR, enum=Portal.Architecture.values),
     OpenApiParameter("function", OpenApiTypes.STR, description="A portal function code, e.g. eligibility_benefits."),
-    OpenApiParameter("carrier", OpenApiTypes.INT, description="A carrier id."),
+    OpenApiParameter("carrier", ID_SCHEMA, description="A carrier id."),
     OpenApiParameter("registered", OpenApiTypes.STR, enum=["yes", "no"]),
 ]
 
 
 def _directory_filters(params) -> dict:
-    """The page's filters, refused (400) when they cannot match, like the other API filters."""
-    values = {k: params.get(k, "")[:100] for k in ("q", "architecture", "function", "carrier", "registered")}
-    errors = {}
-    if values["architecture"] and values["architecture"] not in Portal.Architecture.values:
-        errors["architecture"] = [f"Not one of: {', '.join(Portal.Architecture.values)}."]
-    if values["registered"] and values["registered"] not in ("yes", "no"):
-        errors["registered"] = ["yes or no."]
-    if values["carrier"] and not (values["carrier"].isdigit() and len(values["carrier"]) <= 18):
-        errors["carrier"] = ["Not a carrier id."]
-    if errors:
-        raise APIValidationError(errors)
-    return values
+    """The page's filters, refused (400) when they cannot be valid, like the other API filters."""
+    carrier = query_id(params, "carrier")
+    return {"q": params.get("q", "")[:100], "function": params.get("function", "")[:100],
+            "architecture": query_choice(params, "architecture", Portal.Architecture.values),
+            "registered": query_choice(params, "registered", ["yes", "no"]),
+            "carrier": str(carrier) if carrier else ""}
 
 
 @extend_schema(parameters=DIRECTORY_FILTERS)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -30,7 +28,7 @@ from staff import selectors as staff_selectors
 from staff import services as staff_services
 from staff.models import EmploymentStatus, JobRole, StaffMember
 
-from .base import MAX_PAGE, IntegrationView  # noqa: F401 (IntegrationView: the base other apps' API views use)
+from .base import ID_SCHEMA, MAX_PAGE, WHEN_SCHEMA, IntegrationView, query_choice, query_id, query_when
 
 
 def _api_error(exc: DjangoValidationError) -> APIValidationError:
@@ -72,31 +70,12 @@ class StaffTerminateSerializer(serializers.Serializer):
 STAFF_FILTERS = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=EmploymentStatus.values),
     OpenApiParameter("job_role", OpenApiTypes.STR, enum=JobRole.values),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only people changed at or after this."),
+    OpenApiParameter("updated_since", WHEN_SCHEMA, description="Only people changed at or after this date "
+                                                               "(its start) or date-time."),
 ]
 
 
-def _choice(params, name, choices) -> str:
-    value = params.get(name, "")
-    if value and value not in choices:
-        raise APIValidationError({name: [f"Not one of: {', '.join(choices)}."]})
-    return value
-
-
-def _when(params, name):
-    raw = params.get(name, "").strip()
-    if not raw:
-        return None
-    parsed = None
-    try:
-        parsed = parse_datetime(raw)
-        if parsed is None and (day := parse_date(raw)) is not None:
-            parsed = timezone.datetime.combine(day, timezone.datetime.min.time())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise APIValidationError({name: ["Not a date or date-time (ISO 8601)."]})
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+_choice = query_choice
 
 
 @extend_schema(parameters=STAFF_FILTERS)
@@ -112,7 +91,7 @@ class StaffList(IntegrationView, generics.ListAPIView):
             organization=self.request.organization,
             job_role=_choice(p, "job_role", JobRole.values), status=_choice(p, "status", EmploymentStatus.values),
         )
-        if (since := _when(p, "updated_since")) is not None:
+        if (since := query_when(p, "updated_since")) is not None:
             qs = qs.filter(updated_at__gte=since)
         return qs
 
@@ -216,7 +195,7 @@ def _accounts(organization):
 
 
 @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=AccountStatus.values),
-                           OpenApiParameter("staff_member", OpenApiTypes.INT)])
+                           OpenApiParameter("staff_member", ID_SCHEMA)])
 class PortalAccountList(IntegrationView, generics.ListAPIView):
     serializer_class = PortalAccountSerializer
     required_permission = roles.VIEW_PORTAL_ACCOUNTS
@@ -226,10 +205,8 @@ class PortalAccountList(IntegrationView, generics.ListAPIView):
         qs = _accounts(self.request.organization)
         if value := _choice(p, "status", AccountStatus.values):
             qs = qs.filter(status=value)
-        if raw := p.get("staff_member", ""):
-            if not raw.isdigit():
-                raise APIValidationError({"staff_member": ["Not a staff member id."]})
-            qs = qs.filter(staff_member_id=int(raw))
+        if (staff_id := query_id(p, "staff_member")) is not None:
+            qs = qs.filter(staff_member_id=staff_id)
         return qs.order_by("pk")
 
 
@@ -279,15 +256,17 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 AUDIT_FILTERS = [
-    OpenApiParameter("since", OpenApiTypes.STR, description="YYYY-MM-DD (whole day) or ISO date-time."),
-    OpenApiParameter("until", OpenApiTypes.STR, description="YYYY-MM-DD (whole day) or ISO date-time."),
+    OpenApiParameter("since", WHEN_SCHEMA, description="YYYY-MM-DD (whole day) or ISO date-time."),
+    OpenApiParameter("until", WHEN_SCHEMA, description="YYYY-MM-DD (whole day, included) or ISO date-time. "
+                                                       "Before since: no events."),
     OpenApiParameter("action", OpenApiTypes.STR, description="Exact action, or a prefix ending in * (staff.*)."),
     OpenApiParameter("actor", OpenApiTypes.STR, description="Part of the actor's label (e-mail, api:name, job:name)."),
     OpenApiParameter("object_type", OpenApiTypes.STR),
     OpenApiParameter("object_pk", OpenApiTypes.STR),
     OpenApiParameter("q", OpenApiTypes.STR, description="Search labels, messages and actions."),
     OpenApiParameter("cursor", OpenApiTypes.STR, description="next_cursor of the previous page."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description=f"Page size, at most {MAX_PAGE} (default 50)."),
+    OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+                     description=f"Page size, at most {MAX_PAGE} (default 50)."),
 ]
 
 
@@ -304,18 +283,21 @@ class AuditEventList(IntegrationView, APIView):
     }))
     def get(self, request, org_slug):
         p = request.query_params
-        try:
-            size = int(p.get("limit", "50"))
-        except ValueError:
-            raise APIValidationError({"limit": ["Not a number."]})
-        if not 1 <= size <= MAX_PAGE:
-            raise APIValidationError({"limit": [f"Between 1 and {MAX_PAGE}."]})
+        raw = p.get("limit", "50")
+        if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
+            raise APIValidationError({"limit": [f"A whole number from 1 to {MAX_PAGE}."]})
+        size = int(raw)
+        since, until = query_when(p, "since"), query_when(p, "until", end=True)
+        nothing = since is not None and until is not None and since >= until
         try:
             f = audit_selectors.build_filter(
-                organization_id=request.organization.pk,
-                **{k: p.get(k, "") for k in ("since", "until", "action", "actor", "object_type", "object_pk", "q")},
+                organization_id=request.organization.pk, since=since, until=None if nothing else until,
+                **{k: p.get(k, "") for k in ("action", "actor", "object_type", "object_pk", "q")},
             )
-            rows, cursor = audit_selectors.page(audit_selectors.events(f), after=p.get("cursor", "")[:200], size=size)
+            events = audit_selectors.events(f)
+            if nothing:
+                events = events.none()
+            rows, cursor = audit_selectors.page(events, after=p.get("cursor", "")[:200], size=size)
         except audit_selectors.FilterError as exc:
             raise APIValidationError({"filters": [str(exc)]})
         following = None

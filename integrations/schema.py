@@ -16,6 +16,8 @@ class ApiCredentialScheme(OpenApiAuthenticationExtension):
         }
 
 
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
 ERROR_COMPONENT = {
     "type": "object",
     "description": "Every error answer of the API has this shape.",
@@ -45,6 +47,11 @@ def document_errors(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for param in operation.get("parameters", []):
+                schema = param.get("schema", {})
+                if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+                    # core.middleware.ControlCharacterMiddleware refuses control characters in a query string.
+                    schema.setdefault("pattern", NO_CONTROL_CHARACTERS)
             codes = dict(extra)
             if method in ("post", "put", "patch"):
                 codes[409] = "The change conflicts with one made at the same moment; send it again."
