@@ -148,3 +148,10 @@ def query_when(params, name, *, end: bool = False) -> dt.datetime | None:
     except OverflowError:
         return _EARLIEST if parsed.year < 5000 else _LATEST
     return min(max(utc, _EARLIEST), _LATEST)
+
+
+def api_validation_error(exc) -> APIValidationError:
+    """A service's django ValidationError as the API's 400 with field errors."""
+    if hasattr(exc, "error_dict"):
+        return APIValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+    return APIValidationError({"non_field_errors": exc.messages})
