@@ -28,7 +28,7 @@ from integrations.services import CREDENTIAL_PERMISSIONS, credential_create  # n
 
 from ..staff.factories import make_staff  # noqa: E402
 
-MAX_EXAMPLES = 12  # per operation and phase; about 20 operations -> a few hundred cases
+MAX_EXAMPLES = 10  # per operation and generation mode: about 20 operations -> about 400 cases
 
 pytestmark = [pytest.mark.postgres]
 
