@@ -381,9 +381,9 @@ def user_apply(*, staff: StaffMember, state: dict) -> tuple[StaffMember, dict]:
     if state["active"] and staff.employment_status == EmploymentStatus.TERMINATED:
         ended = f" on {staff.end_date:%Y-%m-%d}" if staff.end_date else ""
         raise ScimError(400, "mutability",
-                        f"{staff.full_name} left the practice{ended}: their leaver checklist is open or done and their "
-                        "portal access was ended. A returning employee is re-hired by an administrator on the "
-                        "roster page, not re-activated by the identity provider.")
+                        f"{staff.full_name} left the practice{ended}: the leaver checklist ends their portal access. "
+                        "A returning employee is re-hired by an administrator on the roster page, not re-activated "
+                        "by the identity provider.")
     manager = _resolve_manager(organization, state["manager"], staff)
     roster: dict = {}
     if email != staff.work_email:
