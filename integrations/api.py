@@ -270,6 +270,20 @@ AUDIT_FILTERS = [
 ]
 
 
+def _check_cursor(after: str) -> None:
+    """A hand-made cursor must not reach the database with what PostgreSQL refuses (a +21:00 offset, a pk
+    beyond bigint): that is the same 400 as any other invalid page link, not a 500."""
+    import datetime as dt
+
+    from .base import MAX_ID
+
+    when, pk = audit_selectors.decode_cursor(after)
+    offset = when.utcoffset()
+    if not 0 <= pk <= MAX_ID or (offset is not None and abs(offset) >= dt.timedelta(hours=15)) \
+            or not 2 <= when.year <= 9998:
+        raise audit_selectors.FilterError("The page link is not valid; start again from the first page.")
+
+
 class AuditEventList(IntegrationView, APIView):
     """The organization's audit log, newest first, with the auditor pages' filters and keyset pages
     (stable while new events arrive)."""
@@ -297,7 +311,10 @@ class AuditEventList(IntegrationView, APIView):
             events = audit_selectors.events(f)
             if nothing:
                 events = events.none()
-            rows, cursor = audit_selectors.page(events, after=p.get("cursor", "")[:200], size=size)
+            after = p.get("cursor", "")[:200]
+            if after:
+                _check_cursor(after)
+            rows, cursor = audit_selectors.page(events, after=after, size=size)
         except audit_selectors.FilterError as exc:
             raise APIValidationError({"filters": [str(exc)]})
         following = None

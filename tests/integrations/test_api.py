@@ -202,7 +202,12 @@ def test_audit_events_filter_and_page_with_a_cursor(world, make_credential, api)
     assert seen == ["#4", "#3", "#2", "#1", "#0"]
     by_actor = client.get(url(world.org, "audit-events/"), {"actor": "alice@", "action": "test.*"}).json()
     assert len(by_actor["results"]) == 5
-    for bad in ({"since": "nope"}, {"limit": "0"}, {"cursor": "garbage!"}, {"since": ""}, {"limit": "201"}):
+    import base64
+
+    crafted = [base64.urlsafe_b64encode(raw.encode()).decode() for raw in (
+        "0273-10-09T05:02:27+21:20|5", "2026-11-01T00:00:00+00:00|99999999999999999999999", "0001-01-01T00:00:00+01:00|1")]
+    for bad in ({"since": "nope"}, {"limit": "0"}, {"cursor": "garbage!"}, {"since": ""}, {"limit": "201"},
+                *({"cursor": c} for c in crafted)):
         assert client.get(url(world.org, "audit-events/"), bad).status_code == 400, bad
     # Until before since: two valid dates (as the schema says), so no events rather than an error.
     empty = client.get(url(world.org, "audit-events/"), {"since": "2026-11-02", "until": "2026-11-01"})
