@@ -5,17 +5,18 @@ MANAGE_DIRECTORY and go through the same services (and audit events) as the page
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 
 from accounts import roles
-from accounts.tenancy import HasOrganizationPermission
 from accounts.validators import US_STATES
+from integrations.base import ID_SCHEMA, IntegrationView, query_choice, query_id
 
 from . import selectors, services
-from .models import Carrier, Contract
+from .models import Carrier, Contract, Portal
 
 
 class DirectoryEntrySerializer(serializers.Serializer):
@@ -45,17 +46,35 @@ class DirectoryEntrySerializer(serializers.Serializer):
         return [f.code for f in entry.functions]
 
 
-class DirectoryList(generics.ListAPIView):
+DIRECTORY_FILTERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Part of a portal's, operator's or carrier's name."),
+    OpenApiParameter("architecture", OpenApiTypes.STR, enum=Portal.Architecture.values),
+    OpenApiParameter("function", OpenApiTypes.STR, description="A portal function code, e.g. eligibility_benefits."),
+    OpenApiParameter("carrier", ID_SCHEMA, description="A carrier id."),
+    OpenApiParameter("registered", OpenApiTypes.STR, enum=["yes", "no"]),
+]
+
+
+def _directory_filters(params) -> dict:
+    """The page's filters, refused (400) when they cannot be valid, like the other API filters."""
+    carrier = query_id(params, "carrier")
+    return {"q": params.get("q", "")[:100], "function": params.get("function", "")[:100],
+            "architecture": query_choice(params, "architecture", Portal.Architecture.values),
+            "registered": query_choice(params, "registered", ["yes", "no"]),
+            "carrier": str(carrier) if carrier else ""}
+
+
+@extend_schema(parameters=DIRECTORY_FILTERS)
+class DirectoryList(IntegrationView, generics.ListAPIView):
     """Every portal the practice needs, why, and whether it is registered (filters as on the page)."""
 
     serializer_class = DirectoryEntrySerializer
-    permission_classes = [HasOrganizationPermission]
     required_permission = roles.VIEW_ORGANIZATION
 
     def get_queryset(self):
         p = self.request.query_params
         entries = selectors.practice_directory(self.request.organization)
-        return selectors.filter_directory(entries, **{k: p.get(k, "")[:100] for k in ("q", "architecture", "function", "carrier", "registered")})
+        return selectors.filter_directory(entries, **_directory_filters(p))
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -82,9 +101,8 @@ class ContractSerializer(serializers.ModelSerializer):
         return [s.upper() for s in value]
 
 
-class ContractList(generics.ListCreateAPIView):
+class ContractList(IntegrationView, generics.ListCreateAPIView):
     serializer_class = ContractSerializer
-    permission_classes = [HasOrganizationPermission]
     required_permission = roles.VIEW_ORGANIZATION
 
     def get_queryset(self):
@@ -99,7 +117,7 @@ class ContractList(generics.ListCreateAPIView):
             raise PermissionDenied("Only administrators edit contracts.")
         try:
             serializer.instance = services.contract_create(
-                organization=self.request.organization, actor=self.request.user, **serializer.validated_data
+                organization=self.request.organization, actor=self.acting_user(), **serializer.validated_data
             )
         except DjangoValidationError as exc:
             raise APIValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}) from None

@@ -11,34 +11,24 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.models import AccountStatus, PortalAccount
 from accounts import roles
-from accounts.tenancy import HasOrganizationPermission
 from audits import selectors as audit_selectors
 from audits.models import AuditEvent
-from core.context import acting_as
 from findings.models import Finding, Severity
 from findings.selectors import findings_list
 from staff import selectors as staff_selectors
 from staff import services as staff_services
 from staff.models import EmploymentStatus, JobRole, StaffMember
 
-from .authentication import ApiCredentialAuthentication
-from .models import ApiCredential
-from .services import credential_actor
-
-MAX_PAGE = 200
+from .base import ID_SCHEMA, MAX_PAGE, WHEN_SCHEMA, IntegrationView, query_choice, query_id, query_when
 
 
 def _api_error(exc: DjangoValidationError) -> APIValidationError:
@@ -48,42 +38,10 @@ def _api_error(exc: DjangoValidationError) -> APIValidationError:
     return APIValidationError({"non_field_errors": exc.messages})
 
 
-class IntegrationView:
-    """Bearer credentials or a signed-in session; a credential acts as "api:<name>" in the audit log
-    for the whole request (services' record_event and django-auditlog diffs read core.context)."""
-
-    authentication_classes = [ApiCredentialAuthentication, SessionAuthentication]
-    permission_classes = [HasOrganizationPermission]
-    _acting = None
-
-    def perform_authentication(self, request):
-        super().perform_authentication(request)
-        if isinstance(request.auth, ApiCredential):
-            self._acting = acting_as(credential_actor(request.auth))
-            self._acting.__enter__()
-
-    def check_permissions(self, request):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated()  # 401 with WWW-Authenticate: Bearer, so a client knows to send its token
-        super().check_permissions(request)
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        finally:
-            if self._acting is not None:
-                self._acting.__exit__(None, None, None)
-                self._acting = None
-
-    def acting_user(self):
-        """What services get as acting_user: the person, or None so they take the credential from the context."""
-        user = self.request.user
-        return None if getattr(user, "is_api_credential", False) else user
-
-
 # --- staff --------------------------------------------------------------------------------------
 class StaffMemberSerializer(serializers.ModelSerializer):
-    manager_email = serializers.EmailField(source="manager.work_email", read_only=True, default=None)
+    manager_email = serializers.EmailField(source="manager.work_email", read_only=True, default=None,
+                                           allow_null=True, help_text="null when the person has no manager.")
 
     class Meta:
         model = StaffMember
@@ -105,37 +63,19 @@ class StaffUpsertSerializer(serializers.Serializer):
 class StaffTerminateSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, allow_null=True,
                                      help_text="Last day of employment; today when left out.")
-    reason = serializers.CharField(max_length=200, help_text="Why, as the HR system records it (audit log).")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                   help_text="Why, as the HR system records it (kept in the audit event); optional.")
 
 
 STAFF_FILTERS = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=EmploymentStatus.values),
     OpenApiParameter("job_role", OpenApiTypes.STR, enum=JobRole.values),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only people changed at or after this."),
+    OpenApiParameter("updated_since", WHEN_SCHEMA, description="Only people changed at or after this date "
+                                                               "(its start) or date-time."),
 ]
 
 
-def _choice(params, name, choices) -> str:
-    value = params.get(name, "")
-    if value and value not in choices:
-        raise APIValidationError({name: [f"Not one of: {', '.join(choices)}."]})
-    return value
-
-
-def _when(params, name):
-    raw = params.get(name, "").strip()
-    if not raw:
-        return None
-    parsed = None
-    try:
-        parsed = parse_datetime(raw)
-        if parsed is None and (day := parse_date(raw)) is not None:
-            parsed = timezone.datetime.combine(day, timezone.datetime.min.time())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise APIValidationError({name: ["Not a date or date-time (ISO 8601)."]})
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+_choice = query_choice
 
 
 @extend_schema(parameters=STAFF_FILTERS)
@@ -151,7 +91,7 @@ class StaffList(IntegrationView, generics.ListAPIView):
             organization=self.request.organization,
             job_role=_choice(p, "job_role", JobRole.values), status=_choice(p, "status", EmploymentStatus.values),
         )
-        if (since := _when(p, "updated_since")) is not None:
+        if (since := query_when(p, "updated_since")) is not None:
             qs = qs.filter(updated_at__gte=since)
         return qs
 
@@ -223,7 +163,7 @@ class StaffTerminate(IntegrationView, APIView):
         try:
             staff = staff_services.staff_terminate(
                 staff=staff, acting_user=self.acting_user(), end_date=data.validated_data.get("end_date"),
-                source=f"api: {data.validated_data['reason']}",
+                source=f"api: {data.validated_data['reason'].strip() or 'terminated'}",
             )
         except DjangoValidationError as exc:
             raise _api_error(exc)
@@ -255,7 +195,7 @@ def _accounts(organization):
 
 
 @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=AccountStatus.values),
-                           OpenApiParameter("staff_member", OpenApiTypes.INT)])
+                           OpenApiParameter("staff_member", ID_SCHEMA)])
 class PortalAccountList(IntegrationView, generics.ListAPIView):
     serializer_class = PortalAccountSerializer
     required_permission = roles.VIEW_PORTAL_ACCOUNTS
@@ -265,10 +205,8 @@ class PortalAccountList(IntegrationView, generics.ListAPIView):
         qs = _accounts(self.request.organization)
         if value := _choice(p, "status", AccountStatus.values):
             qs = qs.filter(status=value)
-        if raw := p.get("staff_member", ""):
-            if not raw.isdigit():
-                raise APIValidationError({"staff_member": ["Not a staff member id."]})
-            qs = qs.filter(staff_member_id=int(raw))
+        if (staff_id := query_id(p, "staff_member")) is not None:
+            qs = qs.filter(staff_member_id=staff_id)
         return qs.order_by("pk")
 
 
@@ -318,16 +256,32 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 AUDIT_FILTERS = [
-    OpenApiParameter("since", OpenApiTypes.STR, description="YYYY-MM-DD (whole day) or ISO date-time."),
-    OpenApiParameter("until", OpenApiTypes.STR, description="YYYY-MM-DD (whole day) or ISO date-time."),
+    OpenApiParameter("since", WHEN_SCHEMA, description="YYYY-MM-DD (whole day) or ISO date-time."),
+    OpenApiParameter("until", WHEN_SCHEMA, description="YYYY-MM-DD (whole day, included) or ISO date-time. "
+                                                       "Before since: no events."),
     OpenApiParameter("action", OpenApiTypes.STR, description="Exact action, or a prefix ending in * (staff.*)."),
     OpenApiParameter("actor", OpenApiTypes.STR, description="Part of the actor's label (e-mail, api:name, job:name)."),
     OpenApiParameter("object_type", OpenApiTypes.STR),
     OpenApiParameter("object_pk", OpenApiTypes.STR),
     OpenApiParameter("q", OpenApiTypes.STR, description="Search labels, messages and actions."),
     OpenApiParameter("cursor", OpenApiTypes.STR, description="next_cursor of the previous page."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description=f"Page size, at most {MAX_PAGE} (default 50)."),
+    OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+                     description=f"Page size, at most {MAX_PAGE} (default 50)."),
 ]
+
+
+def _check_cursor(after: str) -> None:
+    """A hand-made cursor must not reach the database with what PostgreSQL refuses (a +21:00 offset, a pk
+    beyond bigint): that is the same 400 as any other invalid page link, not a 500."""
+    import datetime as dt
+
+    from .base import MAX_ID
+
+    when, pk = audit_selectors.decode_cursor(after)
+    offset = when.utcoffset()
+    if not 0 <= pk <= MAX_ID or (offset is not None and abs(offset) >= dt.timedelta(hours=15)) \
+            or not 2 <= when.year <= 9998:
+        raise audit_selectors.FilterError("The page link is not valid; start again from the first page.")
 
 
 class AuditEventList(IntegrationView, APIView):
@@ -343,18 +297,24 @@ class AuditEventList(IntegrationView, APIView):
     }))
     def get(self, request, org_slug):
         p = request.query_params
-        try:
-            size = int(p.get("limit", "50"))
-        except ValueError:
-            raise APIValidationError({"limit": ["Not a number."]})
-        if not 1 <= size <= MAX_PAGE:
-            raise APIValidationError({"limit": [f"Between 1 and {MAX_PAGE}."]})
+        raw = p.get("limit", "50")
+        if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
+            raise APIValidationError({"limit": [f"A whole number from 1 to {MAX_PAGE}."]})
+        size = int(raw)
+        since, until = query_when(p, "since"), query_when(p, "until", end=True)
+        nothing = since is not None and until is not None and since >= until
         try:
             f = audit_selectors.build_filter(
-                organization_id=request.organization.pk,
-                **{k: p.get(k, "") for k in ("since", "until", "action", "actor", "object_type", "object_pk", "q")},
+                organization_id=request.organization.pk, since=since, until=None if nothing else until,
+                **{k: p.get(k, "") for k in ("action", "actor", "object_type", "object_pk", "q")},
             )
-            rows, cursor = audit_selectors.page(audit_selectors.events(f), after=p.get("cursor", "")[:200], size=size)
+            events = audit_selectors.events(f)
+            if nothing:
+                events = events.none()
+            after = p.get("cursor", "")[:200]
+            if after:
+                _check_cursor(after)
+            rows, cursor = audit_selectors.page(events, after=after, size=size)
         except audit_selectors.FilterError as exc:
             raise APIValidationError({"filters": [str(exc)]})
         following = None

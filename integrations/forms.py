@@ -11,6 +11,7 @@ LABELS = {
     "accounts.view_findings": "Read open findings",
     "accounts.view_audit_log": "Read the audit log",
     "accounts.export_audit_log": "Export the audit log",
+    "scim": "SCIM provisioning: identity provider creates, changes and deactivates people (/scim/v2/)",
 }
 
 

@@ -24,6 +24,10 @@ CREDENTIAL_PERMISSIONS = (
     roles.VIEW_ORGANIZATION, roles.VIEW_STAFF, roles.MANAGE_STAFF, roles.VIEW_PORTAL_ACCOUNTS,
     roles.VIEW_FINDINGS, roles.VIEW_AUDIT_LOG, roles.EXPORT_AUDIT_LOG,
 )
+# SCIM provisioning (/scim/v2/): create, change and deactivate people from an identity provider.
+# A scope of its own, not an app permission: no person's role carries it.
+SCIM_SCOPE = "scim"
+CREDENTIAL_PERMISSIONS = (*CREDENTIAL_PERMISSIONS, SCIM_SCOPE)
 # Writing last_used_at on every call would turn every read into a write; a minute is precise enough.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 

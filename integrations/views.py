@@ -1,11 +1,15 @@
 """The Integrations page: administrators create, list and revoke API credentials."""
 
 import datetime
+from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -57,3 +61,23 @@ def credential_revoke(request, pk):
     services.credential_revoke(credential=credential, acting_user=request.user)
     messages.success(request, f"“{credential.name}” is revoked: its token no longer works.")
     return redirect("integrations", request.organization.slug)
+
+
+def signed_in_or_bearer(view):
+    """The API docs: a person who has not signed in is sent to sign in (the view itself answers 401 to a
+    missing or bad bearer token)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@csrf_exempt  # a POST to no endpoint is still a 404, not the CSRF page
+def api_not_found(request, *args, **kwargs):
+    """No API route here: the API's error shape (integrations.errors), not the HTML 404 page."""
+    return JsonResponse({"detail": "No API endpoint at this address (see /api/schema/).", "code": "not_found"},
+                        status=404)

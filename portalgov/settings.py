@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "integrations",
     "reconciliation",
     "compliance",
+    "scim",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # NUL and other control characters in query strings, form posts and JSON bodies: a clear 400 at once.
+    "core.middleware.ControlCharacterMiddleware",
     # After auth and messages: idle sign-out first, then the second-factor gate.
     "security.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
@@ -304,15 +307,31 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # One error shape for every API answer (integrations/errors.py).
+    "EXCEPTION_HANDLER": "integrations.errors.api_exception_handler",
+    # Per client address and per credential, kept in the cache (integrations/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.throttling.ClientAddressThrottle",
+                                 "integrations.throttling.CredentialThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_address": env.str("API_RATE_PER_ADDRESS", default="600/min"),
+        "api_credential": env.str("API_RATE_PER_CREDENTIAL", default="300/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PortalGov API",
     "DESCRIPTION": "Payer-portal access governance for medical practices.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for people who signed in and for integrations holding a credential.
+    "SERVE_AUTHENTICATION": ["integrations.authentication.ApiCredentialAuthentication",
+                             "rest_framework.authentication.SessionAuthentication"],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every error answer documented with the one error shape (integrations/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "integrations.schema.document_errors"],
 }
 
 # --- logging ----------------------------------------------------------------------------------

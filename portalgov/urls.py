@@ -3,7 +3,7 @@ accounts.tenancy, which answers 404 for an unknown organization and 403 without 
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from access import urls as access_urls
@@ -17,6 +17,7 @@ from core import views as core_views
 from findings import urls as findings_urls
 from hygiene import urls as hygiene_urls
 from integrations import urls as integrations_urls
+from integrations import views as integrations_views
 from offboarding import urls as offboarding_urls
 from reconciliation import urls as reconciliation_urls
 from reviews import urls as reviews_urls
@@ -54,9 +55,13 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(org_urlpatterns)),
     *compliance_urls.urlpatterns,
     path("api/v1/", include("portalgov.api_urls")),
+    path("scim/v2/", include("scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy forbids inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", integrations_views.signed_in_or_bearer(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+         name="api-docs"),
+    # Anything else under /api/ or /scim/v2/ answers in the API's own error shape, not an HTML page.
+    re_path(r"^api/.*$", integrations_views.api_not_found, name="api-not-found"),
     path("admin/", admin.site.urls),
 ]
 

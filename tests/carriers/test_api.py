@@ -33,11 +33,11 @@ def test_contract_api_create_is_audited_and_refuses_bad_input(directory, world, 
     assert AuditEvent.objects.filter(action="contract.created").count() == 1
     dup = client.post(api("api-contracts"), {"carrier": carrier("aetna").pk, "line_of_business": "commercial",
                                              "effective_date": "2025-06-01"}, content_type="application/json")
-    assert dup.status_code == 400 and "carrier" in dup.json()
+    assert dup.status_code == 400 and "carrier" in dup.json()["errors"]
     bad = client.post(api("api-contracts"), {"carrier": carrier("uhc").pk, "line_of_business": "commercial",
                                              "effective_date": "2025-06-01", "end_date": "2025-01-01", "states": ["ZZ"]},
                       content_type="application/json")
-    assert bad.status_code == 400 and "states" in bad.json()
+    assert bad.status_code == 400 and "states" in bad.json()["errors"]
     assert Contract.objects.count() == 1
 
 

@@ -31,8 +31,7 @@ PUBLIC = {
     "password_reset_confirm": "the link from the reset e-mail; guarded by its signed token",
     "password_reset_complete": "static confirmation page",
     "healthz": "load-balancer probe: database and broker up or down, no data",
-    "api-schema": "OpenAPI description of the API: no data",
-    "api-docs": "Swagger UI for the schema: no data",
+    "api-not-found": "any other address under /api/: a 404 in the API's error shape, no data",
 }
 # Open to any signed-in login, whatever its roles: they concern only the person themself.
 SIGNED_IN = {
@@ -48,6 +47,12 @@ SIGNED_IN = {
     "session_status": "own session (idle warning)",
     "api-organizations": "lists only the caller's own organizations",
     "practices_summary": "one row per organization the caller has a role in, none other",
+    "api-schema": "OpenAPI description of the API: a signed-in person or a credential (401 otherwise)",
+    "api-docs": "Swagger UI for the schema: a signed-in person or a credential",
+    # SCIM: no session at all; a credential with the scim scope, in its own organization only (tests/scim).
+    **{name: "SCIM for identity providers: a credential with the scim scope (401 without, 403 without the scope)"
+       for name in ("scim-spc", "scim-schemas", "scim-schema", "scim-resource-types", "scim-resource-type",
+                    "scim-users", "scim-user", "scim-groups", "scim-bulk", "scim-not-found")},
 }
 
 # Routes whose view, after the role check, also checks the person (e.g. "your own queue"): a role
