@@ -142,3 +142,31 @@ def sync_sequence(model) -> None:
         seq = cur.fetchone()[0]
         if seq:
             cur.execute(f"SELECT setval(%s, (SELECT COALESCE(MAX({pk}), 0) + 1 FROM {table}), false)", [seq])  # noqa: S608
+
+
+def insert_ignoring_conflicts(model, columns: Sequence[str], rows: Sequence[Sequence], *, now=None) -> int:
+    """Insert rows, skipping any that break a unique constraint (what bulk_create(ignore_conflicts=True)
+    does, without building a model instance per row). PostgreSQL: COPY into a scratch table, then one
+    INSERT ... SELECT ... ON CONFLICT DO NOTHING. Returns how many rows were offered."""
+    if not rows:
+        return 0
+    extra = default_columns(model, columns, now)
+    all_columns = [*columns, *(c for c, _ in extra)]
+    q = connection.ops.quote_name
+    names = ", ".join(q(c) for c in all_columns)
+    table = q(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        scratch = q(f"{model._meta.db_table}_incoming")
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+            cur.execute(f"TRUNCATE {scratch}")
+            copy_rows(f"{model._meta.db_table}_incoming", all_columns, rows, tail=[v for _, v in extra])
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} ON CONFLICT DO NOTHING")  # noqa: S608
+            cur.execute(f"TRUNCATE {scratch}")
+        return len(rows)
+    tail = tuple(_sqlite_value(v) for _, v in extra)
+    marks = ", ".join(["%s"] * len(all_columns))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                        [tuple(_sqlite_value(v) for v in row) + tail for row in rows])
+    return len(rows)
