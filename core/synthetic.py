@@ -97,6 +97,7 @@ class Sizes:
     seed: int = 1
     event_months: int = 24
     as_of: datetime.date | None = None
+    prefix: str = "synth"  # practices' slugs start with it; another prefix adds a second data set beside
 
 
 @dataclass
@@ -145,8 +146,9 @@ class Generator:
     def run(self) -> Report:
         from accounts.models import Organization
 
-        if Organization.objects.filter(slug__startswith="synth-").exists():
-            raise ValueError("Synthetic data is already in this database: generate into a fresh one.")
+        if Organization.objects.filter(slug__startswith=f"{self.s.prefix}-").exists():
+            raise ValueError(f"Synthetic data ({self.s.prefix}-*) is already in this database: generate into a "
+                             "fresh one (or give another --prefix).")
         self._step("reference", self.reference)
         self._step("organizations", self.organizations)
         self._step("staff", self.staff)
@@ -175,7 +177,7 @@ class Generator:
             name, arch, lockout, lifetime, mfa, recert = PORTALS[i % len(PORTALS)]
             if i >= len(PORTALS):
                 name = f"{name} (region {i // len(PORTALS) + 1})"
-            key = f"synthetic-{self.s.seed}-{i}"
+            key = f"{self.s.prefix}-{self.s.seed}-portal-{i}"
             rows.append((pid + i, None, key, name, arch, f"https://portal{i}.synthetic.example/", "[]", True,
                          "verified", "Synthetic benchmark data"))
             self.portals.append((pid + i, name, lockout, lifetime, mfa, recert))
@@ -195,7 +197,7 @@ class Generator:
         cid = next_id(Carrier)
         self.carriers = [(cid + i, lob) for i, (_, lob) in enumerate(CARRIERS)]
         write_rows(Carrier, ["id", "organization_id", "reference_key", "name", "lines_of_business", "is_active"],
-                   [(cid + i, None, f"synthetic-{self.s.seed}-{i}", name, [lob], True)
+                   [(cid + i, None, f"{self.s.prefix}-{self.s.seed}-carrier-{i}", name, [lob], True)
                     for i, (name, lob) in enumerate(CARRIERS)], now=self.now)
         sync_sequence(Carrier)
         self.report.counts["reference"] = f"{len(rows)} portals, {len(CARRIERS)} carriers"
@@ -212,7 +214,7 @@ class Generator:
         for n in range(self.s.orgs):
             place, spec = rng.choice(PLACES), rng.choice(SPECIALTIES)
             state = rng.choice(STATES)
-            slug = f"synth-{n + 1:03d}-{place.lower()}"
+            slug = f"{self.s.prefix}-{n + 1:03d}-{place.lower()}"
             name = f"{place} {spec}, {rng.choice(SUFFIXES)}"
             tin = rng.choice(TIN_PREFIXES) + f"{rng.randrange(10**7):07d}"
             states = sorted({state, rng.choice(STATES)})
@@ -291,10 +293,12 @@ class Generator:
     def _set_managers(self, cur, pairs):
         from core.bulkwrite import copy_rows
 
-        cur.execute("CREATE TEMP TABLE synthetic_managers (manager_id bigint, id bigint) ON COMMIT DROP")
+        cur.execute("DROP TABLE IF EXISTS synthetic_managers")
+        cur.execute("CREATE TEMP TABLE synthetic_managers (manager_id bigint, id bigint)")
         copy_rows("synthetic_managers", ["manager_id", "id"], pairs)
         cur.execute("UPDATE staff_staffmember s SET manager_id = m.manager_id FROM synthetic_managers m "
                     "WHERE s.id = m.id")
+        cur.execute("DROP TABLE synthetic_managers")
 
     # --- logins: an administrator, two billing managers and an auditor per practice -----------------
     def logins(self):

@@ -30,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--events", type=_positive, default=2_000_000, help="audit events (default 2,000,000)")
         parser.add_argument("--event-months", type=_positive, default=24, help="months the events span (default 24)")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--prefix", default="synth", help="practices' slug prefix (default synth)")
         parser.add_argument("--as-of", type=datetime.date.fromisoformat, default=None,
                             help="the day the data is relative to (YYYY-MM-DD; default today)")
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         if opts["orgs"] < 1 or opts["staff"] < 4 or opts["portals"] < 1:
             raise CommandError("Need at least 1 practice, 4 people per practice and 1 portal.")
         sizes = Sizes(orgs=opts["orgs"], staff=opts["staff"], portals=opts["portals"], events=opts["events"],
-                      seed=opts["seed"], event_months=opts["event_months"] or 1, as_of=opts["as_of"])
+                      seed=opts["seed"], prefix=opts["prefix"], event_months=opts["event_months"] or 1, as_of=opts["as_of"])
         t0 = time.perf_counter()
         self.stdout.write(f"Generating {sizes.orgs} practices x {sizes.staff} staff x {sizes.portals} portals, "
                           f"{sizes.events:,} audit events (seed {sizes.seed})")
