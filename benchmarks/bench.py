@@ -5,7 +5,8 @@ once, run every suite, print one table and write it as JSON.
 
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/portalgov_bench) names a PostgreSQL
 database that is DROPPED and re-created from a migrated template (<name>_template) on every run: never
-point it at real data. Suites: benchmarks/<name>_suite.py with run(quick: bool) -> list[dict]; a suite
+point it at real data. BENCH_DATA_TEMPLATE=<database> starts each run from a copy of a database that
+generate_synthetic already filled at the same size (skips the generation, minutes at full size). Suites: benchmarks/<name>_suite.py with run(quick: bool) -> list[dict]; a suite
 whose module is absent is skipped with a note. The run fails (exit 1) only on an error, never on a
 missed target: targets are reported in the table, not asserted.
 """
@@ -38,10 +39,21 @@ def _admin_connect(url):
     return conn
 
 
-def prepare_database(url: str) -> None:
-    """Migrate the template (fast when it is current), then clone it into a fresh bench database."""
+def prepare_database(url: str, data_template: str | None = None) -> None:
+    """Migrate the template (fast when it is current), then clone it into a fresh bench database.
+    data_template: clone this already generated database instead (generation skipped)."""
     parts = urlparse(url)
     name = parts.path.lstrip("/")
+    if data_template:
+        conn = _admin_connect(url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{data_template}"')
+        finally:
+            conn.close()
+        print(f"bench database {name}: cloned from the generated data in {data_template}")
+        return
     template = f"{name}_template"
     conn = _admin_connect(url)
     try:
@@ -100,7 +112,10 @@ def main(argv=None) -> int:
               "targets are PostgreSQL figures, and the bench database is dropped and re-created.", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    prepare_database(url)
+    # BENCH_DATA_TEMPLATE: a database generate_synthetic already filled at this size (its own run, once):
+    # each bench run then starts from a copy of it instead of generating again (minutes at full size).
+    data_template = os.environ.get("BENCH_DATA_TEMPLATE")
+    prepare_database(url, data_template)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
@@ -116,7 +131,8 @@ def main(argv=None) -> int:
     settings.PORTALGOV_DEMO_COMMANDS_ALLOWED = True  # the bench database is throwaway by construction
     size = SIZES["quick" if args.quick else "full"]
     t0 = time.perf_counter()
-    call_command("generate_synthetic", seed=1, **size)
+    if not data_template:
+        call_command("generate_synthetic", seed=1, **size)
     generate_seconds = time.perf_counter() - t0
     rows, errors = [], []
     for name in [args.only] if args.only else SUITES:

@@ -8,7 +8,8 @@
 - review launch over ~100,000 and ~300,000 accounts (one campaign per practice); reference: a plain
   INSERT ... SELECT of the same rows, snapshot built by jsonb_build_object, into a scratch table.
 
-Targets (issue 12) are rates, so --quick reports them scaled to its smaller data set.
+Targets (issue 12) are for the full data set; --quick shows them scaled to its size for orientation but
+does not judge them (met is empty: at a few hundred accounts fixed per-practice costs dominate).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def hygiene_measures(quick: bool) -> list[dict]:
                 SUITE, f"daily hygiene, {label} ({accounts:,} accounts)", t["seconds"], "s",
                 reference="SQL aggregate over the same rows", reference_value=ref,
                 target=f"< {target:.1f} s" + (f" ({limit:.0f} s per 300k, scaled)" if quick else ""),
-                met=t["seconds"] < target,
+                met=None if quick else t["seconds"] < target,
                 notes=f"{t['queries']:,} queries ({t['queries'] / max(orgs, 1):.0f} per practice); {job.status}, "
                       f"{len(job.errors)} errors; counts {job.counts}"))
             if job.errors:
@@ -127,7 +128,7 @@ def findings_measures(quick: bool) -> list[dict]:
     return [
         result(SUITE, f"findings evaluation, steady state ({accounts:,} accounts, one practice)", seconds, "s",
                reference="SQL aggregate over the same rows", reference_value=ref,
-               target=f"< {target:.2f} s" + (" (1 s per 6,000, scaled)" if quick else ""), met=seconds < target,
+               target=f"< {target:.2f} s" + (" (1 s per 6,000, scaled)" if quick else ""), met=None if quick else seconds < target,
                notes="median of 3"),
         result(SUITE, "findings evaluation: SQL statements per practice", queries, "queries",
                target="constant whatever the size (tests/findings/test_query_budget.py)",
@@ -161,7 +162,8 @@ def launch_measures(quick: bool) -> list[dict]:
         rows.append(result(
             SUITE, f"review launch, {count:,} accounts ({len(org_ids)} practices)", t["seconds"], "s",
             reference="INSERT ... SELECT of the same rows", reference_value=ref,
-            target=f"< {target:.1f} s" + (" (10,000 items/s)" if quick else ""), met=t["seconds"] < target,
+            target=f"< {target:.1f} s" + (" (10,000 items/s)" if quick else ""),
+            met=None if quick else t["seconds"] < target,
             notes=f"{items:,} items, {items / t['seconds']:,.0f} items/s, {t['queries']:,} queries"))
     with timed() as t:
         for org_id in first:
