@@ -47,13 +47,15 @@ class QueryCounter:
 
 @contextmanager
 def timed():
-    """with timed() as t: ...; t["seconds"], t["queries"]"""
+    """with timed() as t: ...; t["seconds"] (wall clock), t["cpu"] (this process), t["queries"]. On a busy
+    machine the wall clock grows with the load; this process's CPU seconds much less so."""
     counter = QueryCounter()
-    out = {"seconds": None, "queries": 0}
-    t0 = time.perf_counter()
+    out = {"seconds": None, "cpu": None, "queries": 0}
+    t0, c0 = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(counter):
         yield out
     out["seconds"] = time.perf_counter() - t0
+    out["cpu"] = time.process_time() - c0
     out["queries"] = counter.count
 
 
