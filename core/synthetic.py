@@ -259,7 +259,7 @@ class Generator:
                     status = "on_leave"
                 elif i >= 3 and r < 0.058:  # end date passed, not recorded yet: the daily job catches it
                     end = self.today - datetime.timedelta(days=rng.randint(1, 3))
-                person = {"id": sid, "name": f"{first} {last}", "role": role, "status": status, "end": end,
+                person = {"id": sid, "n": i + 1, "name": f"{first} {last}", "role": role, "status": status, "end": end,
                           "email": f"{first.lower()}.{last.lower()}.{i + 1}@{slug}.example", "manager": None,
                           "user": None, "start": start}
                 people.append(person)
@@ -406,7 +406,7 @@ class Generator:
                     left = p["status"] == "terminated"
                     live_left = left and rng.random() < 0.15
                     base = (p["name"].split()[0][0] + p["name"].split()[1]).lower()
-                    for enrollment_id, portal in self.enrollments_of[org_id]:
+                    for k, (enrollment_id, portal) in enumerate(self.enrollments_of[org_id]):
                         _pid, pname, lockout, lifetime, _mfa, _recert = portal
                         if left:
                             status = "active" if (live_left and rng.random() < 0.1) else "deactivated"
@@ -416,7 +416,7 @@ class Generator:
                             r = rng.random()
                             status = ("active" if r < 0.955 else "suspended" if r < 0.965
                                       else "requested" if r < 0.975 else "deactivated")
-                        uid = f"{base}{p['id'] % 1000 + enrollment_id % 97}"
+                        uid = f"{base}{p['n']}" + (f".{k}" if k else "")  # from positions, not ids: reproducible
                         r = rng.random()
                         if r < 0.0004 and labels:  # someone else's user ID recorded here: shared credential
                             uid = rng.choice(labels)[2]
