@@ -8,9 +8,10 @@ from hygiene.services import register_hygiene_check
 def access_findings_check(organization, now) -> dict:
     from staff.services import staff_end_dates_passed
 
-    from .services import findings_evaluate_organization
+    from .services import evaluation_deferred, findings_evaluate_organization
 
-    leavers = staff_end_dates_passed(organization=organization, today=now.date())
+    with evaluation_deferred(evaluate_after=False):  # evaluated once just below, not once per leaver
+        leavers = staff_end_dates_passed(organization=organization, today=now.date())
     counts = findings_evaluate_organization(organization=organization, now=now)
     return {"leavers_flagged": leavers, "findings_opened": counts["opened"], "findings_resolved": counts["resolved"],
             "findings_open": counts["open"]}

@@ -12,7 +12,7 @@ from audits.services import record_event
 from carriers.models import PortalEnrollment
 from staff.models import EmploymentStatus, EnrollmentAdministrator, StaffMember
 
-from .models import OffboardingCase, RoleWatermark
+from .models import ChecklistItem, OffboardingCase, RoleWatermark
 from .services import LEAVER_STATUSES, case_sync, leaver_flag
 
 T = EmploymentStatus
@@ -36,6 +36,24 @@ def leavers_needing_a_case(organization):
             .exclude(same_open_case).order_by("pk"))
 
 
+def cases_needing_sync(organization):
+    """Open cases that case_sync could change: one with a pending item whose records moved (the account
+    deactivated or gone, its task no longer open, a held or successor item, a person back from leave, a
+    credential rotated) or with nothing pending left. The others are skipped, so a day with no change
+    costs one query however many cases are open (they stay open until the payer side confirms)."""
+    Item = ChecklistItem
+    pending = Item.objects.filter(case=OuterRef("pk"), status__in=[Item.Status.OPEN, Item.Status.HELD])
+    quiet = (
+        (Q(kind=Item.Kind.DEACTIVATE, status=Item.Status.OPEN, task__status=ProvisioningTask.Status.OPEN,
+           portal_account__isnull=False) & ~Q(portal_account__status=AccountStatus.DEACTIVATED))
+        | (Q(kind=Item.Kind.SUSPEND, portal_account__status=AccountStatus.ACTIVE)
+           & ~Q(case__staff_member__employment_status=T.ACTIVE))
+        | Q(kind=Item.Kind.ROTATE, credential__rotation_required=True)
+    )
+    return (OffboardingCase.objects.filter(organization=organization, completed_at__isnull=True)
+            .filter(Exists(pending.exclude(quiet)) | ~Exists(pending)).order_by("pk"))
+
+
 @transaction.atomic
 def organization_sync(*, organization, now=None, acting_user=None) -> dict:
     now = now or timezone.now()
@@ -43,7 +61,7 @@ def organization_sync(*, organization, now=None, acting_user=None) -> dict:
     for staff in leavers_needing_a_case(organization):
         leaver_flag(staff=staff, acting_user=acting_user, now=now)
         counts["cases_opened"] += 1
-    for case in OffboardingCase.objects.filter(organization=organization, completed_at__isnull=True).order_by("pk"):
+    for case in cases_needing_sync(organization):
         if case_sync(case=case, acting_user=acting_user, now=now).completed_at:
             counts["cases_completed"] += 1
     counts["movers"] = movers_detect(organization=organization, acting_user=acting_user, now=now)

@@ -55,22 +55,24 @@ def test_launching_twice_leaves_one_campaign_with_each_account_once(rw, at_launc
 def test_a_launch_that_crashed_halfway_is_finished_by_the_next_run(rw, at_launch, monkeypatch):
     for _ in range(5):
         make_account(rw.gina, rw.enrollment)  # 8 accounts in all
-    real = ReviewItem.objects.bulk_create
+    import reviews.launch
+
+    real = reviews.launch.insert_ignoring_conflicts  # the batch writer (COPY + INSERT ... ON CONFLICT DO NOTHING)
     calls = {"n": 0}
 
-    def flaky(objs, **kw):
+    def flaky(*args, **kw):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("worker killed")
-        return real(objs, **kw)
+        return real(*args, **kw)
 
-    monkeypatch.setattr(ReviewItem.objects, "bulk_create", flaky)
+    monkeypatch.setattr(reviews.launch, "insert_ignoring_conflicts", flaky)
     with pytest.raises(RuntimeError):
         campaign_launch(organization=rw.w.org, batch_size=2)
     campaign = ReviewCampaign.objects.get(organization=rw.w.org)
     assert campaign.status == ReviewCampaign.Status.LAUNCHING
     assert campaign.items.count() == 4  # two batches committed before the crash
-    monkeypatch.setattr(ReviewItem.objects, "bulk_create", real)
+    monkeypatch.setattr(reviews.launch, "insert_ignoring_conflicts", real)
     # The scheduled job finishes what was left; a second run changes nothing.
     assert launch_due_campaigns()["resumed"] == 1
     campaign_launch(organization=rw.w.org, batch_size=2)
