@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import chain
 from .db import is_postgres
-from .models import AuditArchive, AuditCheckpoint
+from .models import AuditArchive, AuditCheckpoint, AuditSeal
 from .signing import CheckpointError, parse_note
 
 MAX_PROBLEMS = 20
@@ -47,7 +47,10 @@ class VerifyResult:
     archived: int = 0
     pending: int = 0
     checkpoints_checked: int = 0
+    stored_checkpoints: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Not proof of tampering, but the evidence is thinner than it should be (e.g. checkpoints missing).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -244,6 +247,8 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
             result.add(Problem("checkpoint", f"stored checkpoint {cp.tree_size} disagrees with its signed note"))
             continue
         expected_roots[cp.tree_size] = (parsed.root, f"stored checkpoint {cp.tree_size}")
+    result.stored_checkpoints = len(expected_roots)
+    newest_stored = max(expected_roots, default=0)
     if checkpoint_note is not None:
         try:
             parsed = parse_note(checkpoint_note)
@@ -277,6 +282,7 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
             result.add(Problem("missing", f"{label} covers {size} events but the log holds only {result.tree_size}: "
                                           f"the newest {size - result.tree_size} events were deleted", seq=result.tree_size + 1))
         _check_unsealed(result, organization_id=organization_id, now=now, last_key=last_key, pg=pg)
+        _check_checkpoint_coverage(result, newest_stored=newest_stored, now=now)
     _explain_reorder(result.problems)
     return result
 
@@ -316,6 +322,25 @@ def _walk_pg(walker, *, batch: int) -> None:
                     seal + (b"\tt\t" + event if (event := get(event_id)) is not None else b"\tf\t" + missing_event)
                     for seal, event_id in zip(seals, ids, strict=True)])
             low = high
+
+
+def _check_checkpoint_coverage(result, *, newest_stored: int, now) -> None:
+    """Signed checkpoints are made every 15 minutes and before each export: events sealed long ago that no
+    stored checkpoint covers mean checkpoints were deleted or the checkpoint job is not running."""
+    if result.tree_size == 0:
+        return
+    max_age = dt.timedelta(seconds=getattr(settings, "AUDIT_CHECKPOINT_MAX_AGE_SECONDS", 3600))
+    if newest_stored == 0:
+        result.warnings.append(
+            "there are no stored checkpoints: the database alone cannot show that the newest events were removed; "
+            "verify against a checkpoint kept outside PortalGov (--checkpoint FILE)")
+    oldest = (AuditSeal.objects.filter(seq__gt=newest_stored).order_by("seq").values_list("sealed_at", flat=True)
+              .first())
+    if oldest is not None and oldest < now - max_age:
+        result.warnings.append(
+            f"stored checkpoints are missing: events sealed since {_ts(oldest)} (seq {newest_stored + 1} to "
+            f"{result.tree_size}) are covered by no stored checkpoint, though one is signed every 15 minutes "
+            "(checkpoints were deleted, or the checkpoint job is not running)")
 
 
 def _explain_reorder(problems: list[Problem]) -> None:
