@@ -114,13 +114,14 @@ def plain_chain_rate(limit: int) -> tuple[float, int]:
 
 
 _CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 import django
 django.setup()
 from django.db import connection
-def rss_mb():
+def rss_mb(field="VmRSS:"):
+    # /proc, not getrusage: ru_maxrss carries the forking parent's peak over into the child.
     with open("/proc/self/status") as fh:
-        return next(int(l.split()[1]) for l in fh if l.startswith("VmRSS:")) / 1024
+        return next(int(l.split()[1]) for l in fh if l.startswith(field)) / 1024
 connection.ensure_connection()
 base_mb = rss_mb()
 kind, fmt, since, out = sys.argv[1:5]
@@ -151,7 +152,7 @@ else:
         rows = None  # the caller knows how many rows the checkpoint covers
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rows": rows, "bytes": os.path.getsize(out),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "base_mb": base_mb}))
+                  "peak_mb": rss_mb("VmHWM:"), "base_mb": base_mb}))
 """
 
 
