@@ -32,6 +32,10 @@ class CheckpointError(Exception):
     """A checkpoint note that is malformed, unsigned by a known key, or for another log."""
 
 
+class CheckpointFormatError(CheckpointError):
+    """Not a checkpoint note of this log at all (bad input), as opposed to one whose signature fails."""
+
+
 def origin() -> str:
     return settings.AUDIT_LOG_ORIGIN
 
@@ -137,17 +141,17 @@ def parse_note(note: str) -> ParsedCheckpoint:
     """Check the signature and the origin; raise CheckpointError with a clear reason."""
     body, sep, sigs = note.partition("\n\n")
     if not sep:
-        raise CheckpointError("not a checkpoint note (no blank line before the signature)")
+        raise CheckpointFormatError("not a checkpoint note (no blank line before the signature)")
     lines = body.split("\n")
     if len(lines) < 3:
-        raise CheckpointError("not a checkpoint note (too few lines)")
+        raise CheckpointFormatError("not a checkpoint note (too few lines)")
     if lines[0] != origin():
-        raise CheckpointError(f"checkpoint is for another log ({lines[0]!r}, expected {origin()!r})")
+        raise CheckpointFormatError(f"checkpoint is for another log ({lines[0]!r}, expected {origin()!r})")
     try:
         tree_size = int(lines[1])
         root = base64.b64decode(lines[2], validate=True)
     except (ValueError, binascii.Error):
-        raise CheckpointError("checkpoint size or root hash is malformed")
+        raise CheckpointFormatError("checkpoint size or root hash is malformed")
     body_bytes = (body + "\n").encode()
     errors = []
     for line in sigs.strip("\n").split("\n"):

@@ -6,7 +6,9 @@ checkpoint file kept outside the database. Then looks for events the sealer neve
 in behind the sealer's position ("inserted") or left unsealed longer than allowed.
 """
 
+import binascii
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from . import chain
 from .db import is_postgres
-from .models import AuditArchive, AuditCheckpoint
+from .models import AuditArchive, AuditCheckpoint, AuditSeal
 from .signing import CheckpointError, parse_note
 
 MAX_PROBLEMS = 20
@@ -45,7 +47,10 @@ class VerifyResult:
     archived: int = 0
     pending: int = 0
     checkpoints_checked: int = 0
+    stored_checkpoints: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Not proof of tampering, but the evidence is thinner than it should be (e.g. checkpoints missing).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +97,11 @@ _I_ACTION = chain.COLUMN_INDEX["action"]
 _N_COLS = len(chain.EVENT_COLUMNS)
 
 
+def _unhex(field: bytes) -> bytes:
+    """A bytea from COPY text (an escaped backslash, x, hex) or plain hex."""
+    return bytes.fromhex(field.removeprefix(b"\\\\x").decode())
+
+
 class _Walker:
     """Checks one seal row (and its event) after another, in seq order."""
 
@@ -126,9 +136,54 @@ class _Walker:
             return None if v is None else int(v)
 
         self.check(int(p[0]), int(p[1]), p[2].decode(), None if p[3] == b"\\N" else int(p[3]),
-                   bytes.fromhex(p[4].decode()), bytes.fromhex(p[5].decode()), bytes.fromhex(p[6].decode()),
+                   _unhex(p[4]), _unhex(p[5]), _unhex(p[6]),
                    p[7] == b"t", lambda: as_int(field(_I_ORG)), lambda: chain.pg_line_hash(event_line),
                    lambda: as_int(field(_I_TX)), lambda: (field(_I_ACTION), field(_I_TS)))
+
+    def pg_batch(self, lines) -> None:
+        """A batch of lines (8 seal fields, then the event's COPY line) in seq order. An intact row is checked inline (bytes compares, two
+        SHA-256); anything unusual (a mismatch, a missing event, a checkpoint to compare, another
+        organization's row) goes through pg_line, which names the problem."""
+        sha, hexlify, version = hashlib.sha256, binascii.hexlify, chain.PG_CANONICAL_VERSION
+        result, roots = self.result, self.roots
+        org = None if self.org is None else str(self.org).encode()
+        expected, prev, last_key = self.expected_seq, self.prev_chain, self.last_key
+        prev_hex = b"\\\\x" + hexlify(prev)  # a bytea in COPY text: an escaped backslash, x, hex
+        seals = checked = 0
+        for line in lines:
+            p = line.split(b"\t", 8)
+            seq = int(p[0])
+            event = p[8]
+            head = event.split(b"\t", 6)  # id, timestamp, txid, action, severity, organization_id, rest
+            key = (int(p[3]), int(p[1])) if p[3] != b"\\N" else None
+            ok = (p[7] == b"t" and seq == expected and p[5] == prev_hex and head[2] == p[3] and head[0] == p[1]
+                  and key is not None and (last_key is None or key > last_key) and seq not in roots)
+            if ok:
+                in_scope = org is None or head[5] == org
+                if in_scope:
+                    content = sha(version + event).digest()
+                    ok = b"\\\\x" + hexlify(content) == p[4]
+                else:  # another organization's event: only its link is checked, with the sealed hash
+                    content = _unhex(p[4])
+            if ok:
+                chained = sha(b"\x01" + prev + content).digest()
+                prev_hex = b"\\\\x" + hexlify(chained)
+                ok = prev_hex == p[6]
+            if not ok:
+                result.seals_checked += seals
+                result.events_checked += checked
+                seals = checked = 0
+                self.expected_seq, self.prev_chain, self.last_key = expected, prev, last_key
+                self.pg_line(line)
+                expected, prev, last_key = self.expected_seq, self.prev_chain, self.last_key
+                prev_hex = b"\\\\x" + hexlify(prev)
+                continue
+            seals += 1
+            checked += in_scope
+            expected, prev, last_key = seq + 1, chained, key
+        result.seals_checked += seals
+        result.events_checked += checked
+        self.expected_seq, self.prev_chain, self.last_key = expected, prev, last_key
 
     def check(self, seq, event_id, seal_ts, seal_tx, content, prev, chained, present, org_of, hash_of, tx_of, what):
         result = self.result
@@ -173,7 +228,7 @@ class _Walker:
 
 
 def verify_log(*, organization_id: int | None = None, checkpoint_note: str | None = None,
-               now=None, batch: int = 10000) -> VerifyResult:
+               now=None, batch: int = 10000, pg_batch: int = 50000) -> VerifyResult:
     """Verify everything (or, with organization_id, that organization's events and every link)."""
     now = now or timezone.now()
     result = VerifyResult()
@@ -192,6 +247,8 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
             result.add(Problem("checkpoint", f"stored checkpoint {cp.tree_size} disagrees with its signed note"))
             continue
         expected_roots[cp.tree_size] = (parsed.root, f"stored checkpoint {cp.tree_size}")
+    result.stored_checkpoints = len(expected_roots)
+    newest_stored = max(expected_roots, default=0)
     if checkpoint_note is not None:
         try:
             parsed = parse_note(checkpoint_note)
@@ -207,14 +264,7 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
     cols = chain.select_columns("e")
     with transaction.atomic():
         if pg:
-            sql = (
-                "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, encode(s.content_hash, 'hex'), "  # noqa: S608
-                f"encode(s.prev_hash, 'hex'), encode(s.chain_hash, 'hex'), e.id IS NOT NULL, {cols} "
-                f"FROM {chain.SEAL_TABLE} s LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id ORDER BY s.seq"
-            )
-            with connection.cursor() as cur:
-                chain.pg_canonical_session(cur)
-                chain.pg_copy_lines(cur, sql, [], walker.pg_line)
+            _walk_pg(walker, batch=pg_batch)
         else:
             sql = (
                 "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, "  # noqa: S608
@@ -232,8 +282,65 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
             result.add(Problem("missing", f"{label} covers {size} events but the log holds only {result.tree_size}: "
                                           f"the newest {size - result.tree_size} events were deleted", seq=result.tree_size + 1))
         _check_unsealed(result, organization_id=organization_id, now=now, last_key=last_key, pg=pg)
+        _check_checkpoint_coverage(result, newest_stored=newest_stored, now=now)
     _explain_reorder(result.problems)
     return result
+
+
+def _walk_pg(walker, *, batch: int) -> None:
+    """Walk the seals in seq order, a batch at a time, without a join.
+
+    Per batch: one COPY of the seal rows (primary-key range, already in seq order) and one COPY of the
+    events whose ids lie in the batch's id range (a range scan of each partition's primary key), matched
+    by id in a dict. No join and no sort in the database; memory is bounded by the batch size. A seal
+    whose event is absent gets the joined row shape with the "present" flag off.
+    """
+    cols = chain.select_columns("e")
+    missing_event = b"\t".join([b"\\N"] * len(chain.EVENT_COLUMNS))
+    with connection.cursor() as cur:
+        chain.pg_canonical_session(cur)
+        cur.execute(f"SELECT COALESCE(MIN(seq), 1) - 1, COALESCE(MAX(seq), 0) FROM {chain.SEAL_TABLE}")  # noqa: S608
+        low, top = cur.fetchone()
+        while low < top:
+            high = low + batch
+            seals = chain.pg_copy_to_bytes(
+                cur, "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, "  # noqa: S608
+                f"s.chain_hash FROM {chain.SEAL_TABLE} s WHERE s.seq > %s AND s.seq <= %s ORDER BY s.seq",
+                [low, high]).split(b"\n")
+            seals.pop()
+            if seals:
+                ids = [seal.split(b"\t", 2)[1] for seal in seals]
+                numbers = list(map(int, ids))
+                events = chain.pg_copy_to_bytes(
+                    cur, f"SELECT {cols} FROM {chain.EVENT_TABLE} e WHERE e.id BETWEEN %s AND %s",  # noqa: S608
+                    [min(numbers), max(numbers)]).split(b"\n")
+                events.pop()
+                by_id = {line[:line.index(b"\t")]: line for line in events}
+                del events, numbers
+                get = by_id.get
+                walker.pg_batch([
+                    seal + (b"\tt\t" + event if (event := get(event_id)) is not None else b"\tf\t" + missing_event)
+                    for seal, event_id in zip(seals, ids, strict=True)])
+            low = high
+
+
+def _check_checkpoint_coverage(result, *, newest_stored: int, now) -> None:
+    """Signed checkpoints are made every 15 minutes and before each export: events sealed long ago that no
+    stored checkpoint covers mean checkpoints were deleted or the checkpoint job is not running."""
+    if result.tree_size == 0:
+        return
+    max_age = dt.timedelta(seconds=getattr(settings, "AUDIT_CHECKPOINT_MAX_AGE_SECONDS", 3600))
+    if newest_stored == 0:
+        result.warnings.append(
+            "there are no stored checkpoints: the database alone cannot show that the newest events were removed; "
+            "verify against a checkpoint kept outside PortalGov (--checkpoint FILE)")
+    oldest = (AuditSeal.objects.filter(seq__gt=newest_stored).order_by("seq").values_list("sealed_at", flat=True)
+              .first())
+    if oldest is not None and oldest < now - max_age:
+        result.warnings.append(
+            f"stored checkpoints are missing: events sealed since {_ts(oldest)} (seq {newest_stored + 1} to "
+            f"{result.tree_size}) are covered by no stored checkpoint, though one is signed every 15 minutes "
+            "(checkpoints were deleted, or the checkpoint job is not running)")
 
 
 def _explain_reorder(problems: list[Problem]) -> None:
@@ -257,6 +364,19 @@ def _check_unsealed(result, *, organization_id, now, last_key, pg) -> None:
     max_age = dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS)
     with connection.cursor() as cur:
         top = chain.horizon(cur)
+        if pg and last_key is not None and None not in last_key:
+            # If every event at or behind the sealer's position is one the walk found sealed, only the
+            # tail beyond that position can hold unsealed events: an index range instead of an anti-join
+            # over the whole table.
+            scope, scope_params = "", []
+            if organization_id is not None:
+                scope, scope_params = " AND e.organization_id = %s", [organization_id]
+            cur.execute(
+                f"SELECT COUNT(*) FROM {chain.EVENT_TABLE} e WHERE ((e.txid, e.id) <= (%s, %s) "  # noqa: S608
+                f"OR e.txid IS NULL){scope}", [*last_key, *scope_params])
+            if cur.fetchone()[0] == result.events_checked:
+                where += " AND (e.txid, e.id) > (%s, %s)"
+                params += list(last_key)
         cur.execute(
             f"SELECT e.id, e.txid, e.timestamp, e.action FROM {chain.EVENT_TABLE} e WHERE {where} "  # noqa: S608
             "ORDER BY e.id LIMIT 1000", params,

@@ -24,6 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--until", default="", help="YYYY-MM-DD (whole day included) or ISO date-time (exclusive)")
         parser.add_argument("--org", help="organization slug")
         parser.add_argument("--action", default="", help="action, or a prefix ending in *")
+        parser.add_argument("--actor", default="", help="who acted (part of their name or e-mail, as on the page)")
+        parser.add_argument("--object-type", dest="object_type", default="", help="e.g. access.portalaccount")
+        parser.add_argument("--object-id", dest="object_pk", default="", help="the object's id (with --object-type)")
+        parser.add_argument("--search", dest="q", default="", help="free text, as the page's search box")
         parser.add_argument("--output", help="file to write (default: standard output, manifest on standard error)")
         parser.add_argument("--manifest", help="where to write the manifest (default: OUTPUT.manifest.json)")
 
@@ -31,7 +35,8 @@ class Command(BaseCommand):
         organization = organization_or_fail(o["org"])
         try:
             flt = build_filter(organization_id=organization.pk if organization else None, since=o["since"],
-                               until=o["until"], action=o["action"])
+                               until=o["until"], action=o["action"], actor=o["actor"],
+                               object_type=o["object_type"], object_pk=o["object_pk"], q=o["q"])
         except FilterError as exc:
             raise bad_input(str(exc))
         output = Path(o["output"]) if o["output"] else None
@@ -63,6 +68,9 @@ class Command(BaseCommand):
         text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
         if manifest_path:
             manifest_path.write_text(text)
-            self.stderr.write(f"Exported {rows} events ({size} bytes, sha256 {sha}) to {output}; manifest {manifest_path}.")
+            verifier = manifest_path.with_name(exporting.VERIFIER_NAME)
+            verifier.write_bytes(exporting.VERIFIER_PATH.read_bytes())
+            self.stderr.write(f"Exported {rows} events ({size} bytes, sha256 {sha}) to {output}; manifest {manifest_path}; "
+                              f"check it anywhere with: python {verifier} {output} --key PUBLIC_KEY")
         else:
             self.stderr.write(text)

@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""Check a PortalGov audit export offline: Python 3.9+ and the `cryptography` package, nothing else.
+
+    python verify_export.py EXPORT --key PUBLIC_KEY [--manifest MANIFEST]
+
+EXPORT is the web download (a .zip holding the data file and manifest.json), a data file exported by
+`manage.py audit_export` (its manifest beside it as FILE.manifest.json), or a checkpoint note.
+PUBLIC_KEY is the deployment's Ed25519 public key (base64, as `audit_checkpoint --public-key` prints
+it) or a file holding it.
+
+What it checks:
+  1. the manifest's Ed25519 signature, and the checkpoint note inside it, with that key;
+  2. the data file's size and SHA-256 against the manifest, and its row count;
+  3. JSON Lines: every row's content hash, recomputed from its values (the event's canonical bytes are
+     its PostgreSQL COPY text line, rebuilt here from the row), every row's chain hash
+     (SHA-256(0x01 || prev_hash || content_hash)), and the link between rows of consecutive seq; when
+     the export holds the whole chain up to the checkpoint, its first link is the genesis hash and its
+     last chain hash is the signed checkpoint's root. The first bad row is named.
+     CSV cells are neutralised for spreadsheets (a leading apostrophe), so CSV rows are not re-hashed:
+     use the JSON Lines export for row-level evidence.
+
+Exit codes: 0 intact; 1 the export or checkpoint was altered, truncated or signed by another key;
+2 not an export at all (or unreadable), with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import csv
+import hashlib
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+except ImportError:  # pragma: no cover - the auditor's environment
+    sys.stderr.write("verify_export.py needs the cryptography package: pip install cryptography\n")
+    sys.exit(2)
+
+# Must match audits/chain.py (a new column or rendering means a new version string there and here).
+PG_CANONICAL_VERSION = b"portalgov-audit-event-pgcopy-v1\n"
+GENESIS = hashlib.sha256(b"portalgov-audit-genesis").digest()
+EVENT_COLUMNS = [
+    "id", "timestamp", "txid", "action", "severity", "organization_id",
+    "actor_type", "actor_ref", "actor_label", "actor_id", "actor_email",
+    "content_type_id", "object_type", "object_pk", "object_id", "object_label", "object_repr",
+    "changes", "changes_text", "serialized_data", "additional_data", "message",
+    "cid", "remote_addr", "remote_port", "user_agent", "request_id",
+]
+ROW_KEYS = ["seq", *EVENT_COLUMNS, "content_hash", "prev_hash", "chain_hash"]
+MANIFEST_KINDS = ("portalgov-audit-export-manifest/v1", "portalgov-audit-export-manifest/v2")
+SIG_PREFIX = "\u2014 "
+
+# PostgreSQL's COPY text escapes (CopyAttributeOutText): backslash, and six control characters.
+_ESCAPES = {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+
+
+class NotAnExport(Exception):
+    """Exit 2: the input is not something this tool checks."""
+
+
+class Report:
+    def __init__(self, out):
+        self.out = out
+        self.problems = []
+
+    def bad(self, message):
+        self.problems.append(message)
+
+    def say(self, message):
+        self.out.write(message + "\n")
+
+
+# --- keys and signatures ------------------------------------------------------------------------
+
+def load_key(text_or_path: str) -> Ed25519PublicKey:
+    path = Path(text_or_path)
+    text = path.read_text().strip() if path.is_file() else text_or_path.strip()
+    for line in text.splitlines():  # accept the line `audit_checkpoint --public-key` prints
+        if ":" in line:
+            text = line.rsplit(":", 1)[1].strip()
+    try:
+        raw = base64.b64decode(text, validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        raise NotAnExport("--key: not an Ed25519 public key (base64 of 32 bytes)")
+
+
+def key_hint(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).digest()[:4]
+
+
+def check_signature(key, body: bytes, signature_b64: str) -> str | None:
+    """None when `key` signed body, else the reason."""
+    try:
+        blob = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        return "the signature is not base64"
+    if blob[:4] != key_hint(key):
+        return f"signed by another key (key id {blob[:4].hex()}, yours is {key_hint(key).hex()})"
+    try:
+        key.verify(blob[4:], body)
+    except InvalidSignature:
+        return "the signature does not match (the text was altered)"
+    return None
+
+
+def parse_note(note: str):
+    body, sep, sigs = note.partition("\n\n")
+    lines = body.split("\n")
+    if not sep or len(lines) < 3:
+        raise NotAnExport("not a checkpoint note")
+    try:
+        size = int(lines[1])
+        root = base64.b64decode(lines[2], validate=True)
+    except (ValueError, binascii.Error):
+        raise NotAnExport("not a checkpoint note (size or root malformed)")
+    signatures = [line.rsplit(" ", 1)[-1] for line in sigs.strip("\n").split("\n") if line.startswith(SIG_PREFIX)]
+    return {"origin": lines[0], "tree_size": size, "root": root, "time": lines[3] if len(lines) > 3 else "",
+            "body": (body + "\n").encode(), "signatures": signatures}
+
+
+def check_note(key, note: str, report: Report, label: str):
+    parsed = parse_note(note)
+    reasons = [check_signature(key, parsed["body"], sig) for sig in parsed["signatures"]] or ["it carries no signature"]
+    if None not in reasons:
+        report.bad(f"{label}: {reasons[0]}")
+    return parsed
+
+
+def canonical_json(obj) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+def copy_text(value) -> str:
+    """A JSON value back to its PostgreSQL COPY text field."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("not a text or integer value")
+    if isinstance(value, int):
+        return str(value)
+    return value.translate(_ESCAPE_TABLE)
+
+
+def check_rows(data: bytes, manifest: dict, report: Report) -> int:
+    """Re-hash every JSON Lines row and check the links; returns the number of rows."""
+    chains = {}  # seq -> (prev_hash, chain_hash) of each row, to link rows by seq after the pass
+    first_bad = None
+    count = 0
+    sha = hashlib.sha256
+    for number, raw in enumerate(data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"), start=1):
+        count += 1
+        try:
+            row = json.loads(raw)
+            if not isinstance(row, dict) or list(row) != ROW_KEYS:
+                raise ValueError("unexpected fields")
+            seq = row["seq"]
+            line = "\t".join(copy_text(row[c]) for c in EVENT_COLUMNS).encode()
+            stored = bytes.fromhex(row["content_hash"])
+            prev = bytes.fromhex(row["prev_hash"])
+            chained = bytes.fromhex(row["chain_hash"])
+            if not isinstance(seq, int) or len(stored) != 32 or len(prev) != 32 or len(chained) != 32:
+                raise ValueError("bad seq or hash")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            first_bad = first_bad or f"row {number}: not a well-formed export row (edited or truncated)"
+            continue
+        where = f"row {number} (seq {seq}, event #{row['id']})"
+        if sha(PG_CANONICAL_VERSION + line).digest() != stored:
+            first_bad = first_bad or f"{where}: its values no longer match its content hash (the row was edited)"
+        elif sha(b"\x01" + prev + stored).digest() != chained:
+            first_bad = first_bad or f"{where}: its chain hash does not follow from its previous hash and content"
+        if seq in chains:
+            first_bad = first_bad or f"{where}: seq {seq} appears twice"
+        chains[seq] = (prev, chained, number, row["id"])
+    # Links between rows of consecutive seq (rows are in event order; seq order is the chain's).
+    for seq in sorted(chains):
+        before = chains.get(seq - 1)
+        prev, _chained, number, event_id = chains[seq]
+        if before is not None and before[1] != prev:
+            problem = (f"row {number} (seq {seq}, event #{event_id}): its previous hash is not the chain hash of "
+                       f"seq {seq - 1} (a row was changed, inserted or removed)")
+            first_bad = first_bad or problem
+    tree_size = manifest.get("checkpoint", {}).get("tree_size")
+    if chains and tree_size and min(chains) == 1 and max(chains) == tree_size and len(chains) == tree_size:
+        if chains[1][0] != GENESIS:
+            first_bad = first_bad or "row of seq 1: its previous hash is not the chain's genesis"
+        root = base64.b64decode(manifest["checkpoint"]["root"])
+        if chains[tree_size][1] != root:
+            first_bad = first_bad or f"seq {tree_size}: the chain does not end at the signed checkpoint's root"
+        report.say(f"The rows form the whole chain 1..{tree_size}, from the genesis to the signed checkpoint's root.")
+    elif chains:
+        gaps = sum(1 for s in chains if s > min(chains) and s - 1 not in chains)
+        report.say(f"The rows are a selection of the chain (seq {min(chains)}..{max(chains)}, {gaps} gaps): each "
+                   "row's hashes and the links between consecutive rows were checked.")
+    if first_bad:
+        report.bad("FIRST BAD " + first_bad)
+    return count
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+def read_export(path: Path, manifest_path: Path | None):
+    """-> (data bytes, manifest dict, data file name)."""
+    if not path.is_file():
+        raise NotAnExport(f"{path}: no such file")
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+                if "manifest.json" not in names:
+                    raise NotAnExport(f"{path.name}: a zip without manifest.json is not an audit export")
+                manifest_text = zf.read("manifest.json")
+                data_names = [n for n in names if n.startswith("audit-export.")]
+                if not data_names:
+                    raise NotAnExport(f"{path.name}: the zip holds no audit-export data file")
+                data = zf.read(data_names[0])
+                name = data_names[0]
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise NotAnExport(f"{path.name}: unreadable zip ({exc})")
+    else:
+        manifest_path = manifest_path or path.with_name(path.name + ".manifest.json")
+        if not manifest_path.is_file():
+            raise NotAnExport(f"{path.name}: no manifest beside it ({manifest_path.name}); give --manifest")
+        manifest_text = manifest_path.read_bytes()
+        data = path.read_bytes()
+        name = path.name
+    try:
+        manifest = json.loads(manifest_text)
+    except ValueError:
+        raise NotAnExport("the manifest is not JSON")
+    if not isinstance(manifest, dict) or manifest.get("kind") not in MANIFEST_KINDS:
+        raise NotAnExport("the manifest is not a PortalGov audit export manifest")
+    return data, manifest, name
+
+
+def verify_export(path: Path, key, manifest_path: Path | None, report: Report) -> None:
+    data, manifest, name = read_export(path, manifest_path)
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    reason = check_signature(key, canonical_json(body), (manifest.get("signature") or {}).get("value", ""))
+    if reason:
+        report.bad(f"manifest signature: {reason}")
+    checkpoint = manifest.get("checkpoint") or {}
+    try:
+        parsed = check_note(key, checkpoint.get("note", ""), report, "the manifest's checkpoint")
+        if parsed["tree_size"] != checkpoint.get("tree_size") or \
+                base64.b64encode(parsed["root"]).decode() != checkpoint.get("root"):
+            report.bad("the manifest's checkpoint fields disagree with its signed note")
+    except NotAnExport:
+        report.bad("the manifest's checkpoint is not a signed checkpoint note")
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) != manifest.get("bytes"):
+        report.bad(f"{name} has {len(data)} bytes, the manifest says {manifest.get('bytes')} (truncated or edited)")
+    if digest != manifest.get("sha256"):
+        report.bad(f"{name}: its SHA-256 differs from the manifest's (the file was changed)")
+    if manifest.get("format") == "jsonl" and manifest.get("row_format") == "portalgov-audit-jsonl/v2":
+        rows = check_rows(data, manifest, report)
+    elif manifest.get("format") == "jsonl":  # exports made before rows carried their exact stored text
+        rows = sum(1 for line in data.splitlines() if line.strip())
+        report.say("JSON Lines of an older format: file hash and signature checked; rows are not re-hashed.")
+    else:
+        try:
+            rows = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+        except (UnicodeDecodeError, csv.Error):
+            rows = -1
+        report.say("CSV: file hash and signature checked; rows are not re-hashed (use the JSON Lines export).")
+    if rows != manifest.get("row_count"):
+        report.bad(f"{name} holds {rows} rows, the manifest says {manifest.get('row_count')}")
+    if not report.problems:
+        report.say(f"OK: {name}: {rows} rows, sha256 {digest}, covered by the signed checkpoint of "
+                   f"{checkpoint.get('tree_size')} events ({parsed['origin']}), manifest signed by key "
+                   f"{key_hint(key).hex()}.")
+
+
+def verify_checkpoint(path: Path, key, report: Report) -> None:
+    try:
+        note = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotAnExport(f"{path.name}: unreadable ({exc})")
+    parsed = check_note(key, note, report, "checkpoint")
+    if not report.problems:
+        report.say(f"OK: checkpoint of {parsed['origin']}: {parsed['tree_size']} events, root "
+                   f"{base64.b64encode(parsed['root']).decode()}, at {parsed['time']}, signed by key {key_hint(key).hex()}.")
+
+
+def looks_like_note(path: Path) -> bool:
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError:
+        return False
+    return b"\n\n" + SIG_PREFIX.encode() in head and not head.startswith((b"{", b"PK"))
+
+
+def main(argv=None, out=None) -> int:
+    out = out or sys.stdout
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("export", help="the export (.zip, or the data file with FILE.manifest.json beside it) "
+                                       "or a checkpoint note")
+    parser.add_argument("--key", required=True, help="the Ed25519 public key (base64) or a file holding it")
+    parser.add_argument("--manifest", help="the manifest, when it is not FILE.manifest.json")
+    args = parser.parse_args(argv)
+    report = Report(out)
+    try:
+        key = load_key(args.key)
+        path = Path(args.export)
+        if path.is_file() and looks_like_note(path):
+            verify_checkpoint(path, key, report)
+        else:
+            verify_export(path, key, Path(args.manifest) if args.manifest else None, report)
+    except NotAnExport as exc:
+        out.write(f"NOT AN EXPORT: {exc}\n")
+        return 2
+    if report.problems:
+        for problem in report.problems:
+            out.write(f"BAD: {problem}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
