@@ -157,8 +157,9 @@ def test_every_attachment_view_in_the_code_is_covered_by_the_middleware():
     root = Path(__file__).resolve().parents[2]
     found = subprocess.run(["grep", "-rl", "--include=*.py", "attachment; filename", "access", "audits", "carriers",
                             "reviews", "staff", "training", "offboarding", "findings", "integrations", "accounts",
-                            "security", "hygiene", "core"], cwd=root, capture_output=True, text=True).stdout.split()
-    assert sorted(found) == ["access/views.py", "audits/views.py", "carriers/views.py", "reviews/views_campaign.py"]
+                            "security", "hygiene", "core", "compliance", "reconciliation", "scim"], cwd=root, capture_output=True, text=True).stdout.split()
+    assert sorted(found) == ["access/views.py", "audits/views.py", "carriers/views.py", "compliance/views.py",
+                             "reviews/views_campaign.py", "staff/views.py"]
     from django.conf import settings
 
     assert "security.access_audit.AccessAuditMiddleware" in settings.MIDDLEWARE
