@@ -366,3 +366,12 @@ def test_plain_json_is_accepted_and_scim_json_answered(world, scim):
     response = scim.post("Users", BJENSEN, content_type="application/json")
     assert response.status_code == 201 and response["Content-Type"].startswith(SCIM)
     _error(scim.post("Users", "userName=x", content_type="application/x-www-form-urlencoded"), 415)
+
+
+def test_a_desk_or_role_name_is_refused_as_a_person(world, scim):
+    """Issue 16: the generic-name rule holds on the SCIM path too, with the rule named."""
+    desk = {**BJENSEN, "userName": "frontdesk@cascade.example", "emails": [], "displayName": "Front Desk",
+            "name": {"formatted": "Front Desk", "givenName": "Front", "familyName": "Desk"}}
+    body = _error(scim.post("Users", desk), 400, "invalidValue")
+    assert "desk or role name" in body["detail"]
+    assert not StaffMember.objects.filter(work_email="frontdesk@cascade.example").exists()
