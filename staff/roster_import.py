@@ -19,7 +19,7 @@ from django.db import transaction
 from audits.services import record_event
 
 from .models import EmploymentStatus, JobRole, StaffMember
-from .services import staff_create, staff_update
+from .services import staff_create, staff_update, staff_with_email
 
 REQUIRED_COLUMNS = ("full_name", "work_email", "job_role")
 OPTIONAL_COLUMNS = ("employment_status", "start_date", "end_date", "manager_email")
@@ -215,7 +215,7 @@ def roster_import(*, organization, data: bytes, acting_user) -> RosterPlan:
             end_date=row.end_date, source="roster import",
         )
     for row, diff in plan.updates:
-        staff = StaffMember.objects.get(organization=organization, work_email__iexact=row.work_email)
+        staff = staff_with_email(organization, row.work_email).get()
         fields = {f: new for f, (_old, new) in diff.items() if f != "manager"}
         if fields:
             staff = staff_update(staff=staff, acting_user=acting_user, source="roster import", **fields)
@@ -224,7 +224,7 @@ def roster_import(*, organization, data: bytes, acting_user) -> RosterPlan:
     for row in plan.creates + [r for r, d in plan.updates if "manager" in d]:
         manager = None
         if row.manager_email:
-            manager = StaffMember.objects.get(organization=organization, work_email__iexact=row.manager_email)
+            manager = staff_with_email(organization, row.manager_email).get()
         staff = by_email[row.work_email]
         if staff.manager_id != (manager.pk if manager else None):
             staff_update(staff=staff, acting_user=acting_user, source="roster import", manager=manager)
