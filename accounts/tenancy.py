@@ -23,14 +23,21 @@ def resolve_organization(request, slug: str, perm: str | tuple[str, ...] = VIEW_
     Sets request.organization, request.membership and request.org_perms (the set of
     permissions the user holds there, for navigation and templates).
     """
-    organization = get_object_or_404(Organization, slug=slug)
     user = request.user
     if not user.is_authenticated:
+        get_object_or_404(Organization, slug=slug)  # unknown organization: 404 before anything else
         raise PermissionDenied("Sign in first.")
     if getattr(user, "is_api_credential", False):
-        return _resolve_for_credential(request, organization, user, perm)
-    membership = Membership.objects.filter(organization=organization, user=user).first()
-    if membership is None or not user.is_active:
+        return _resolve_for_credential(request, get_object_or_404(Organization, slug=slug), user, perm)
+    # One query on every page: the membership with its organization (the organization alone only when
+    # there is no membership, to tell 404 from 403).
+    membership = (Membership.objects.select_related("organization")
+                  .filter(organization__slug=slug, user=user).order_by("pk").first())
+    if membership is None:
+        get_object_or_404(Organization, slug=slug)
+        raise PermissionDenied("You have no role in this organization.")
+    organization = membership.organization
+    if not user.is_active:
         raise PermissionDenied("You have no role in this organization.")
     checker = ObjectPermissionChecker(user)
     granted = {f"accounts.{p}" for p in checker.get_perms(organization)}

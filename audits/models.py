@@ -109,10 +109,46 @@ class AuditEvent(AbstractLogEntry):
         from .stamping import stamp
 
         stamp(self)
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or "default"
+        if args or set(kwargs) - {"force_insert", "using"} or not _insert(self, using):
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+_INSERT_SQL: dict[str, tuple] = {}
+
+
+def _insert(event, using: str) -> bool:
+    """One event, one prepared INSERT ... RETURNING (no per-row query compilation or save signals: nothing
+    listens to an event's save, and every audited write pays for this). False: let Model.save do it."""
+    from django.db import connections
+
+    connection = connections[using]
+    if not connection.features.can_return_columns_from_insert:
+        return False
+    cached = _INSERT_SQL.get(using)
+    if cached is None:
+        meta = AuditEvent._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key and not f.has_db_default()]
+        returning = [meta.pk] + [f for f in meta.concrete_fields if f.has_db_default()]
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in fields)
+        back = ", ".join(qn(f.column) for f in returning)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {back}"  # noqa: S608 (model metadata)
+        cached = _INSERT_SQL[using] = (sql, fields, returning)
+    sql, fields, returning = cached
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    for field, value in zip(returning, row, strict=True):
+        setattr(event, field.attname, value)
+    event._state.adding = False
+    event._state.db = using
+    return True
 
 
 class AuditSeal(models.Model):

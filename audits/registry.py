@@ -199,6 +199,122 @@ def _govern_managers(model) -> None:
         manager.__class__ = new_class
 
 
+# --- save()/delete() diffs ------------------------------------------------------------------------
+# django-auditlog's receivers diff every field _meta.get_fields() returns, reverse relations included:
+# each save then reads every reverse one-to-one (one query each) and records junk such as
+# "reports": [null, "staff.StaffMember.None"]. These receivers diff the concrete fields only (as the
+# bulk paths above do), with auditlog's own value formatting and masking, and write the same event.
+
+_TRACKED: dict[type, list] = {}
+
+
+def _tracked_fields(model) -> list:
+    """(field, masked) for the concrete, non-m2m fields auditlog would diff, honouring include/exclude."""
+    cached = _TRACKED.get(model)
+    if cached is None:
+        from auditlog.registry import auditlog
+
+        opts = auditlog.get_model_fields(model)
+        include, exclude, mask = opts["include_fields"], opts["exclude_fields"], opts["mask_fields"]
+        cached = _TRACKED[model] = [
+            (f, f.name in mask) for f in model._meta.concrete_fields
+            if (not include or f.name in include) and f.name not in exclude
+        ]
+    return cached
+
+
+def instance_diff(model, old, new, fields_to_check=None) -> dict | None:
+    """auditlog.diff.model_instance_diff (JSON changes) over the concrete fields only."""
+    from auditlog.diff import get_field_value, get_mask_function, is_primitive
+    from django.utils.encoding import smart_str
+
+    diff = {}
+    for field, masked in _tracked_fields(model):
+        if fields_to_check and field.name not in fields_to_check and field.attname not in fields_to_check:
+            continue
+        a = get_field_value(old, field, True) if old is not None else None
+        b = get_field_value(new, field, True) if new is not None else None
+        if a == b:
+            continue
+        if masked:
+            from auditlog.registry import auditlog
+
+            mask_func = get_mask_function(auditlog.get_model_fields(model).get("mask_callable"))
+            diff[field.name] = (mask_func(smart_str(a)), mask_func(smart_str(b)))
+        else:
+            diff[field.name] = (a if is_primitive(a) else smart_str(a), b if is_primitive(b) else smart_str(b))
+    return diff or None
+
+
+def _logging_off(kwargs) -> bool:
+    from auditlog.context import auditlog_disabled
+    from django.conf import settings
+
+    try:
+        if auditlog_disabled.get():
+            return True
+    except LookupError:
+        pass
+    return bool(kwargs.get("raw") and settings.AUDITLOG_DISABLE_ON_RAW_SAVE)
+
+
+def _log(action, instance, sender, old, new, fields_to_check=None) -> None:
+    """auditlog.receivers._create_log_entry with the concrete-field diff (pre_log/post_log still sent)."""
+    from auditlog.signals import post_log, pre_log
+
+    from .models import AuditEvent
+
+    pre_results = pre_log.send(sender, instance=instance, action=action) if pre_log.has_listeners(sender) else []
+    if any(item[1] is False for item in pre_results):
+        return
+    error = entry = changes = None
+    try:
+        changes = instance_diff(sender, old, new, fields_to_check)
+        if changes:
+            entry = AuditEvent.objects.log_create(instance, action=action, changes=changes)
+    except BaseException as exc:  # re-raised below, after post_log, as auditlog does
+        error = exc
+    finally:
+        if (entry or error) and post_log.has_listeners(sender):
+            post_log.send(sender, instance=instance, instance_old=old, action=action, error=error,
+                          pre_log_results=pre_results, changes=changes, log_entry=entry,
+                          log_created=entry is not None, use_json_for_changes=True)
+        if error:
+            raise error
+
+
+def _on_create(sender, instance, created, **kwargs):
+    if created and not _logging_off(kwargs):
+        _log(0, instance, sender, None, instance)
+
+
+def _on_update(sender, instance, **kwargs):
+    if instance._state.adding or instance.pk is None or _logging_off(kwargs):
+        return
+    from auditlog.models import _get_manager_from_settings
+
+    old = _get_manager_from_settings(sender).filter(pk=instance.pk).first()
+    _log(1, instance, sender, old, instance, kwargs.get("update_fields"))
+
+
+def _on_delete(sender, instance, **kwargs):
+    if instance.pk is not None and not _logging_off(kwargs):
+        _log(2, instance, sender, instance, None)
+
+
+def _use_concrete_diffs(model) -> None:
+    """Swap auditlog's save/delete receivers of `model` for the concrete-field ones (m2m stays auditlog's)."""
+    from auditlog.registry import auditlog
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    ours = {post_save: _on_create, pre_save: _on_update, post_delete: _on_delete}
+    for signal, receiver in list(auditlog._signals.items()):
+        if signal in ours:
+            signal.disconnect(sender=model, dispatch_uid=auditlog._dispatch_uid(signal, receiver))
+            signal.connect(ours[signal], sender=model, weak=False,
+                           dispatch_uid=("audits.concrete_diff", signal.__class__.__name__, id(signal), model))
+
+
 def govern(model, *, bulk: str = "audit", **auditlog_kwargs):
     """Register `model` with django-auditlog and cover its bulk paths. Returns the model."""
     from auditlog.registry import auditlog
@@ -207,6 +323,8 @@ def govern(model, *, bulk: str = "audit", **auditlog_kwargs):
         raise ValueError("bulk must be 'audit' or 'refuse'")
     if not auditlog.contains(model):
         auditlog.register(model, **auditlog_kwargs)
+    if not auditlog.get_serialize_options(model)["serialize_data"]:
+        _use_concrete_diffs(model)  # (serialize_data keeps auditlog's own path: none of ours uses it)
     GOVERNED[model] = bulk
     _govern_managers(model)
     return model

@@ -121,13 +121,13 @@ class StaffUpsert(IntegrationView, APIView):
             manager_email = (fields.pop("manager_email") or "").strip()
             manager = None
             if manager_email:
-                manager = StaffMember.objects.filter(organization=org, work_email__iexact=manager_email).first()
+                manager = staff_services.staff_with_email(org, manager_email).first()
                 if manager is None:
                     raise APIValidationError({"manager_email": ["No one on this practice's roster has this e-mail."]})
             fields["manager"] = manager
         try:
             with transaction.atomic():
-                existing = StaffMember.objects.filter(organization=org, work_email__iexact=email).first()
+                existing = staff_services.staff_with_email(org, email).first()
                 if existing is None:
                     missing = [f for f in ("full_name", "job_role") if not fields.get(f)]
                     if missing:

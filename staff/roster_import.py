@@ -20,7 +20,7 @@ from audits.services import record_event
 from core.csvsafe import csv_unsafe
 
 from .models import EmploymentStatus, JobRole, StaffMember
-from .services import staff_create, staff_update
+from .services import staff_create, staff_update, staff_with_email
 from .validators import GENERIC_STAFF_NAME_RULE, is_generic_name
 
 REQUIRED_COLUMNS = ("full_name", "work_email", "job_role")
@@ -219,7 +219,7 @@ def roster_import(*, organization, data: bytes, acting_user) -> RosterPlan:
             end_date=row.end_date, source="roster import",
         )
     for row, diff in plan.updates:
-        staff = StaffMember.objects.get(organization=organization, work_email__iexact=row.work_email)
+        staff = staff_with_email(organization, row.work_email).get()
         fields = {f: new for f, (_old, new) in diff.items() if f != "manager"}
         if fields:
             staff = staff_update(staff=staff, acting_user=acting_user, source="roster import", **fields)
@@ -228,7 +228,7 @@ def roster_import(*, organization, data: bytes, acting_user) -> RosterPlan:
     for row in plan.creates + [r for r, d in plan.updates if "manager" in d]:
         manager = None
         if row.manager_email:
-            manager = StaffMember.objects.get(organization=organization, work_email__iexact=row.manager_email)
+            manager = staff_with_email(organization, row.manager_email).get()
         staff = by_email[row.work_email]
         if staff.manager_id != (manager.pk if manager else None):
             staff_update(staff=staff, acting_user=acting_user, source="roster import", manager=manager)
