@@ -13,3 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["*"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Demo commands (seed_demo, demo_totp) refuse to run with DEBUG off except here (core/demo_guard.py).
+PORTALGOV_DEMO_COMMANDS_ALLOWED = True
+# Django's test flush TRUNCATEs tables between transactional tests; audits/0002 allows it on the audit tables only
+# when this is on (explicitly, never because of a database's name).
+AUDIT_ALLOW_TEST_TRUNCATE = True

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.models import GroupNPI, MedicarePTAN, Organization, Role, User
 from accounts.services import membership_grant
+from core.demo_guard import ensure_demo_allowed
 
 DEMO_PASSWORD = "portalgov-demo-2026"  # noqa: S105  (printed for the local demo; never a production login)
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
     help = "Create or refresh the demo practices, their logins, staff, portals and accounts (idempotent)."
 
     def handle(self, *args, **options):
+        ensure_demo_allowed("seed_demo")
         load_directory = _optional("carriers.services", "load_reference_directory")
         if load_directory:
             load_directory()
