@@ -15,5 +15,6 @@ USER portalgov
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "deploy/healthcheck.py"]
 # --preload: the app (and its settings' secret checks) load once in the master, so a missing or malformed secret
-# stops gunicorn at start with one line instead of workers failing to boot in a loop.
-CMD ["gunicorn", "portalgov.wsgi:application", "--preload", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# stops gunicorn at start with one line instead of workers failing to boot in a loop. --no-control-socket: gunicorn's
+# runtime control socket would go under HOME (/app), which the portalgov user may not write.
+CMD ["gunicorn", "portalgov.wsgi:application", "--preload", "--no-control-socket", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

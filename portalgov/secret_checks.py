@@ -16,13 +16,13 @@ FERNET_HINT = ("a Fernet key: 32 random bytes in url-safe base64, 44 characters 
                "(python manage.py generate_encryption_key)")
 SIGNING_HINT = ("the base64 of a 32-byte Ed25519 seed, 44 characters "
                 "(python -c \"import os,base64;print(base64.b64encode(os.urandom(32)).decode())\")")
-SECRET_KEY_HINT = ("a long random string, at least 50 characters "
+DJANGO_KEY_HINT = ("a long random string, at least 50 characters "
                    "(python -c \"import secrets;print(secrets.token_urlsafe(50))\")")
 
 
 def secret_key_problem(value: str, debug: bool) -> str | None:
     if not value.strip() and not debug:
-        return f"SECRET_KEY must be set when DEBUG is off: {SECRET_KEY_HINT}."
+        return f"SECRET_KEY must be set when DEBUG is off: {DJANGO_KEY_HINT}."
     return None
 
 
