@@ -2,6 +2,7 @@
 
 import importlib
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -60,7 +61,8 @@ class Command(BaseCommand):
                     func(org)
         ensure_mfa = _optional("accounts.demo", "ensure_demo_mfa")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write("Sign in at http://127.0.0.1:8000/ with:")
+        site = getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+        self.stdout.write(f"Sign in at {site}/ with:")
         for user, (email, _name, roles, _op) in zip(users, DEMO_USERS, strict=True):
             what = ", ".join(f"{r.label.lower()} of {slug}" for slug, r in roles.items())
             line = f"  {email:<30} password {DEMO_PASSWORD}   ({what})"
