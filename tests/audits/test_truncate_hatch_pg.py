@@ -42,7 +42,7 @@ def test_production_settings_leave_it_off_even_on_a_database_named_test_(tmp_pat
         env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
         env.update(DJANGO_SETTINGS_MODULE="portalgov.settings", DATABASE_URL=url, SECRET_KEY="k" * 60,
                    FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(), PORTALGOV_VAR_DIR=str(tmp_path))
-        result = subprocess.run([sys.executable, "manage.py", "migrate", "audits", "0002", "--no-input", "-v", "0"],
+        result = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr
         db = psycopg2.connect(**{**params, "dbname": name})
