@@ -12,7 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+
+from portalgov.secret_checks import stop_on_bad_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PORTALGOV_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -25,11 +26,6 @@ if env_file.exists():
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # Development only: a fixed key is fine for a local demo, never for production.
-    SECRET_KEY = "django-insecure-portalgov-development-only"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -191,6 +187,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The container health check asks over plain HTTP from inside the container (deploy/healthcheck.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Only trust X-Forwarded-Proto / X-Forwarded-For when a proxy we run sets them.
 if env.bool("BEHIND_TRUSTED_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -221,13 +219,6 @@ IDLE_WARNING_SECONDS = env.int("IDLE_WARNING_SECONDS", default=120)
 # Encryption at rest (security.fields.EncryptedTextField): comma-separated Fernet keys, the
 # first encrypts, all decrypt (rotation: see security/crypto.py). Required unless DEBUG.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
-if not FIELD_ENCRYPTION_KEYS:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off (python manage.py generate_encryption_key)."
-        )
-    # Development only: derived from the (development) SECRET_KEY, so nothing is stored here.
-    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 # Content-Security-Policy (django-csp): no inline script or style anywhere; JS lives in static/js.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -295,10 +286,27 @@ AUDIT_DB_APP_ROLE = env.str("AUDIT_DB_APP_ROLE", default="portalgov_app")
 AUDIT_DB_RETENTION_ROLE = env.str("AUDIT_DB_RETENTION_ROLE", default="portalgov_audit_retention")
 AUDIT_LOG_ORIGIN = env.str("AUDIT_LOG_ORIGIN", default="portalgov.audit/default")
 AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")  # base64 Ed25519 seed; keep it off the DB hosts
+
+# --- secrets ----------------------------------------------------------------------------------
+# Checked once, here, so every process (gunicorn --preload, Celery worker and beat, manage.py) stops at start
+# with one line naming the variable when one is missing or malformed (portalgov/secret_checks.py; the same
+# rules run in `manage.py check --deploy`).
+stop_on_bad_secrets(secret_key=SECRET_KEY, fernet_keys=FIELD_ENCRYPTION_KEYS, signing_key=AUDIT_SIGNING_KEY,
+                    debug=DEBUG)
+if not SECRET_KEY:
+    # Development only (DEBUG): a fixed key is fine for a local demo, never for production.
+    SECRET_KEY = "django-insecure-portalgov-development-only"  # noqa: S105  # nosec B105
+if not FIELD_ENCRYPTION_KEYS:
+    # Development only (DEBUG): derived from the development SECRET_KEY, so nothing is stored here.
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in FIELD_ENCRYPTION_KEYS]
 AUDIT_SIGNING_KEY_FILE = env.str("AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing.key"))
 AUDIT_SIGNING_KEY_AUTOCREATE = env.bool("AUDIT_SIGNING_KEY_AUTOCREATE", default=DEBUG)
 AUDIT_VERIFY_KEYS = env.list("AUDIT_VERIFY_KEYS", default=[])  # base64 Ed25519 public keys (old keys too)
 AUDIT_MAX_UNSEALED_SECONDS = env.int("AUDIT_MAX_UNSEALED_SECONDS", default=15 * 60)
+# Test suites only (portalgov/test_settings.py): lets Django's test flush TRUNCATE the audit tables. Never from the
+# environment, never decided by a database's name.
+AUDIT_ALLOW_TEST_TRUNCATE = False
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

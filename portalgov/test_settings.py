@@ -16,3 +16,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # The whole suite calls the API from 127.0.0.1 within a minute: the rate-limit tests set their own low rates.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_address": "100000/min",  # noqa: F405
                                                                "api_credential": "100000/min"}}
+# Demo commands (seed_demo, demo_totp) refuse to run with DEBUG off except here (core/demo_guard.py).
+PORTALGOV_DEMO_COMMANDS_ALLOWED = True
+# Django's test flush TRUNCATEs tables between transactional tests; audits/0002 allows it on the audit tables only
+# when this is on (explicitly, never because of a database's name).
+AUDIT_ALLOW_TEST_TRUNCATE = True

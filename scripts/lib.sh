@@ -1,6 +1,10 @@
-# Shared by scripts/demo and scripts/test: every install step PortalGov needs lives here.
+# Shared by scripts/demo, scripts/test and scripts/lock: every install step PortalGov needs lives here.
 
+# ensure_venv [runtime|dev]: .venv/ with requirements/<lock>.txt installed, every file checked against its hash.
+# scripts/demo installs the runtime lock, scripts/test the development lock (runtime + test tools, same pins).
 ensure_venv() {
+  local which="${1:-dev}"
+  local lock="requirements/${which}.txt"
   local py="${PYTHON:-python3.11}"
   command -v "$py" >/dev/null 2>&1 || py=python3
   if [ ! -x .venv/bin/python ]; then
@@ -8,10 +12,10 @@ ensure_venv() {
   fi
   # shellcheck disable=SC1091
   source .venv/bin/activate
-  local stamp=.venv/.lock-installed
-  if [ ! -f "$stamp" ] || ! cmp -s requirements/lock.txt "$stamp"; then
-    python -m pip install -q --disable-pip-version-check -r requirements/lock.txt
-    cp requirements/lock.txt "$stamp"
+  local stamp=".venv/.installed-${which}.txt"
+  if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+    python -m pip install -q --disable-pip-version-check --require-hashes -r "$lock"
+    cp "$lock" "$stamp"
   fi
 }
 

@@ -24,11 +24,12 @@ def forwards(apps, schema_editor):
     app = settings.AUDIT_DB_APP_ROLE
     retention = settings.AUDIT_DB_RETENTION_ROLE
     # Django's test databases are flushed with TRUNCATE between transactional tests: only there may a
-    # session allow it (audits.allow_truncate). Production functions have no such clause at all.
-    is_test_db = str(conn.settings_dict.get("NAME", "")).startswith("test_")
+    # session allow it (audits.allow_truncate). The test settings turn this on explicitly
+    # (AUDIT_ALLOW_TEST_TRUNCATE); a database's name never does. Production functions have no such clause.
+    allow_test_truncate = getattr(settings, "AUDIT_ALLOW_TEST_TRUNCATE", False) is True
     truncate_escape = (
         "IF TG_OP = 'TRUNCATE' AND coalesce(current_setting('audits.allow_truncate', true), 'on') <> 'off' "
-        "THEN RETURN NULL; END IF;" if is_test_db else ""
+        "THEN RETURN NULL; END IF;" if allow_test_truncate else ""
     )
     with conn.cursor() as cur:
         # django-auditlog's own migrations still create auditlog_logentry although AUDITLOG_LOGENTRY_MODEL

@@ -221,6 +221,7 @@ def test_demo_totp_prints_the_current_code_only_with_debug(world, settings):
 
     secret = ensure_demo_mfa(world.alice)
     settings.DEBUG = False
+    settings.PORTALGOV_DEMO_COMMANDS_ALLOWED = False  # the test settings allow demo commands; production does not
     with pytest.raises(CommandError):
         call_command("demo_totp", world.alice.email)
     settings.DEBUG = True

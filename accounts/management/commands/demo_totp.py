@@ -1,12 +1,12 @@
 """Print the current TOTP code of a demo login (DEBUG only): `python manage.py demo_totp <email>`."""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.mfa import confirmed_device, current_code
 from accounts.models import User
 from audits.services import record_event
 from core.context import Actor, acting_as
+from core.demo_guard import ensure_demo_allowed
 
 
 class Command(BaseCommand):
@@ -16,8 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args, email, **options):
-        if not settings.DEBUG:
-            raise CommandError("demo_totp only runs with DEBUG on (it reveals a second factor).")
+        ensure_demo_allowed("demo_totp")
         user = User.objects.filter(email__iexact=email).first()
         device = confirmed_device(user) if user else None
         if device is None:

@@ -6,9 +6,9 @@ and events must never reach a production database."""
 import datetime
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.demo_guard import ensure_demo_allowed
 from core.synthetic import Sizes, generate
 
 
@@ -35,8 +35,7 @@ class Command(BaseCommand):
                             help="the day the data is relative to (YYYY-MM-DD; default today)")
 
     def handle(self, *args, **opts):
-        if not settings.DEBUG and not getattr(settings, "PORTALGOV_DEMO_COMMANDS_ALLOWED", False):
-            raise CommandError("generate_synthetic writes invented people and events: it runs only with DEBUG on.")
+        ensure_demo_allowed("generate_synthetic")
         if opts["orgs"] < 1 or opts["staff"] < 4 or opts["portals"] < 1:
             raise CommandError("Need at least 1 practice, 4 people per practice and 1 portal.")
         sizes = Sizes(orgs=opts["orgs"], staff=opts["staff"], portals=opts["portals"], events=opts["events"],

@@ -2,11 +2,13 @@
 
 import importlib
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import GroupNPI, MedicarePTAN, Organization, Role, User
 from accounts.services import membership_grant
+from core.demo_guard import ensure_demo_allowed
 
 DEMO_PASSWORD = "portalgov-demo-2026"  # noqa: S105  (printed for the local demo; never a production login)
 
@@ -44,6 +46,7 @@ class Command(BaseCommand):
     help = "Create or refresh the demo practices, their logins, staff, portals and accounts (idempotent)."
 
     def handle(self, *args, **options):
+        ensure_demo_allowed("seed_demo")
         load_directory = _optional("carriers.services", "load_reference_directory")
         if load_directory:
             load_directory()
@@ -59,7 +62,8 @@ class Command(BaseCommand):
                     func(org)
         ensure_mfa = _optional("accounts.demo", "ensure_demo_mfa")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write("Sign in at http://127.0.0.1:8000/ with:")
+        site = getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
+        self.stdout.write(f"Sign in at {site}/ with:")
         for user, (email, _name, roles, _op) in zip(users, DEMO_USERS, strict=True):
             what = ", ".join(f"{r.label.lower()} of {slug}" for slug, r in roles.items())
             line = f"  {email:<30} password {DEMO_PASSWORD}   ({what})"
