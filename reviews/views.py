@@ -93,7 +93,8 @@ def bulk_decide(request):
     form = BulkDecisionForm(request.POST)
     ids = [i for i in request.POST.getlist("items") if i.isdigit()]
     back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, {request.get_host()},
+                                                                       require_https=request.is_secure()):
         back = reverse("reviews_queue", args=[request.organization.slug])
     if not form.is_valid():
         messages.error(request, "Bulk decision not recorded: " +
