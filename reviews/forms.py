@@ -22,8 +22,10 @@ class DecisionForm(forms.Form):
 
 
 class BulkDecisionForm(forms.Form):
+    # The id matches the template's <label for="bulk-decision">: the select needs its accessible name.
     decision = forms.ChoiceField(choices=[("", "Choose…"), (Decision.KEEP.value, "Keep"),
-                                          (Decision.REVOKE.value, "Revoke"), (Decision.NOT_SURE.value, "Not sure")])
+                                          (Decision.REVOKE.value, "Revoke"), (Decision.NOT_SURE.value, "Not sure")],
+                                 widget=forms.Select(attrs={"id": "bulk-decision"}))
     reason = forms.CharField(max_length=2000, help_text="One reason that covers every selected item.")
 
 
@@ -39,6 +41,7 @@ class ReviewerChoiceForm(forms.Form):
 class SignOffForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                            label="Sign-off note")
+    confirm = forms.BooleanField(label="I understand: signing off closes the campaign for good.")
 
 
 class RemediationForm(forms.Form):

@@ -28,11 +28,12 @@ from accounts.models import Membership, Role
 from audits.services import record_event
 from carriers.models import PortalAccountRule, PortalFunction
 from findings.models import Finding
+from findings.rules import Rule
 from staff.models import EmploymentStatus
 from training.selectors import active_modules, training_status_for_accounts
 
 from .common import actor_label
-from .models import DEFAULT_REMINDER_DAYS, ReviewCampaign, ReviewItem, ReviewSettings
+from .models import DEFAULT_REMINDER_DAYS, FLAGGED, ReviewCampaign, ReviewItem, ReviewSettings
 from .periods import period_label, period_name, period_start
 
 # Accounts a review looks at: those that work (or could work again) on the payer side. Requested
@@ -122,10 +123,13 @@ class SnapshotContext:
                 "portalaccount_id", "portalfunction_id"):
             fns[account_id].append(self.functions[function_id])
         findings = defaultdict(list)
-        for account_id, title in Finding.objects.filter(
+        self.shared = set()
+        for account_id, title, rule in Finding.objects.filter(
                 organization=self.organization, resolved_at__isnull=True, portal_account_id__in=ids).values_list(
-                "portal_account_id", "title"):
+                "portal_account_id", "title", "rule"):
             findings[account_id].append(title)
+            if rule == Rule.SHARED_CREDENTIAL:
+                self.shared.add(account_id)
         excepted = set(AccessException.objects.filter(
             portal_account_id__in=ids, approved_at__isnull=False, revoked_at__isnull=True,
             expires_on__gte=self.today).values_list("portal_account_id", "function__code"))
@@ -162,6 +166,10 @@ class SnapshotContext:
             flags.append("inactive")
         if beyond:
             flags.append("beyond_policy")
+        if account.pk in getattr(self, "shared", ()):
+            flags.append("shared_user_id")
+        if account.status == AccountStatus.DEACTIVATION_PENDING:
+            flags.append("deactivation_pending")
         if findings:
             flags.append("open_findings")
         if not account.mfa_enrolled:
@@ -190,7 +198,7 @@ class SnapshotContext:
             campaign=campaign, organization_id=campaign.organization_id, kind=ReviewItem.Kind.ACCOUNT,
             portal_account_id=account.pk, holder_id=person.pk, holder_name=person.full_name,
             portal_name=portal.name, snapshot=snapshot, flags=flags,
-            flagged=bool({"terminated", "on_leave", "inactive", "beyond_policy"} & set(flags)),
+            flagged=bool(FLAGGED & set(flags)),
             reviewer_id=reviewer_id, reviewer_basis=basis,
         )
 
