@@ -76,6 +76,16 @@ class FindingSpec:
 RULE_PROVIDERS: list = []
 
 
+# Who has left but is still inside the practice's offboarding deadline (offboarding answers): their accounts
+# are on the clock and raise the leaver finding only once it has run out. provider(organization, now) -> ids.
+LEAVER_GRACE_PROVIDERS: list = []
+
+
+def register_leaver_grace(provider) -> None:
+    if provider not in LEAVER_GRACE_PROVIDERS:
+        LEAVER_GRACE_PROVIDERS.append(provider)
+
+
 def register_rule_provider(provider) -> None:
     if provider not in RULE_PROVIDERS:
         RULE_PROVIDERS.append(provider)
@@ -96,7 +106,8 @@ def _builtin_rules(organization, now: datetime.datetime) -> list[FindingSpec]:
         .select_related("staff_member", "enrollment__portal").prefetch_related("functions")
     )
     specs += _shared_credentials(accounts)
-    specs += _account_rules(organization, accounts, today)
+    grace = set().union(*(p(organization, now) for p in LEAVER_GRACE_PROVIDERS)) if LEAVER_GRACE_PROVIDERS else set()
+    specs += _account_rules(organization, accounts, today, grace)
     specs += _enrollment_rules(organization)
     for cred in OrganizationCredential.objects.filter(organization=organization, rotation_required=True):
         specs.append(FindingSpec(
@@ -138,7 +149,7 @@ def _shared_credentials(accounts) -> list[FindingSpec]:
     return specs
 
 
-def _account_rules(organization, accounts, today) -> list[FindingSpec]:
+def _account_rules(organization, accounts, today, grace=frozenset()) -> list[FindingSpec]:
     policy = policy_for_organization(organization)
     live_exceptions = set(
         AccessException.objects.filter(organization=organization, approved_at__isnull=False, revoked_at__isnull=True,
@@ -155,6 +166,8 @@ def _account_rules(organization, accounts, today) -> list[FindingSpec]:
                 f"Generic account name '{acct.portal_user_id}' on {portal}",
                 "Payers delete shared desk logins; give each person their own.", **ids))
         left = person.employment_status == EmploymentStatus.TERMINATED or (person.end_date and person.end_date < today)
+        if left and person.pk in grace:
+            continue  # on the offboarding clock: the finding comes if the deadline passes
         if left:
             specs.append(FindingSpec(
                 Rule.LEAVER_WITH_ACCOUNT, Severity.CRITICAL, f"leaver:{acct.pk}",

@@ -98,4 +98,8 @@ def escalate_overdue(*, organization, now=None) -> dict:
             record_event("offboarding.escalated", organization=organization, target=case, severity="warning",
                          changes={"open_items": [None, len(items)], "recipients": [None, sorted(recipients)]})
             escalated += 1
+    if escalated:  # a deadline ran out: the leavers' open accounts become findings now, not at the daily run
+        from findings.services import findings_evaluate_organization
+
+        findings_evaluate_organization(organization=organization)
     return {"escalated": escalated, "escalation_emails": emails}
