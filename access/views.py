@@ -31,7 +31,13 @@ from .policy_services import (
     exception_revoke,
 )
 from .selectors import accounts_of, matrix_cells, matrix_columns, matrix_staff, task_queue
-from .services import portal_account_transition, portal_account_update, proposed_accounts, provisioning_plan_apply
+from .services import (
+    enrollment_task_assignee,
+    portal_account_transition,
+    portal_account_update,
+    proposed_accounts,
+    provisioning_plan_apply,
+)
 from .services import task_complete as task_complete_service
 
 PAGE_SIZE = 50
@@ -237,7 +243,9 @@ def provision_plan(request, pk):
                 return redirect("staff_detail", org_slug=org.slug, pk=staff.pk)
     for p in proposals:
         p["beyond"] = [f for f in p["offered"] if f.code not in allowed]
-        p["admin"] = p["enrollment"].administrators.filter(staff_member__employment_status="active").first()
+        # The same rule that assigns the task (access.services.enrollment_task_assignee): the page names the
+        # person who will get it.
+        p["admin"] = enrollment_task_assignee(p["enrollment"])
     return render(request, "access/provision_plan.html", {"staff": staff, "proposals": proposals, "error": error})
 
 
