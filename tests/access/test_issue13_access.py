@@ -23,3 +23,27 @@ def test_the_proposal_names_the_administrator_who_gets_the_task(world, client_fo
     tasks = provisioning_plan_apply(staff=tom, acting_user=world.alice, selections=[(availity, ["eligibility_benefits"])])
     assert [t.assignee for t in tasks] == [primary]
     assert ProvisioningTask.objects.get().assignee == primary
+
+
+def test_my_portal_accounts_shows_a_shared_login_and_the_findings_about_it(world, client_for,
+                                                                          django_assert_max_num_queries):
+    from access.models import AccountStatus, PortalAccount
+    from findings.services import findings_evaluate_organization
+
+    admin = make_staff(world.org, "Maria Admin", job_role=JobRole.PRACTICE_MANAGER, user=world.alice)
+    enrollment = make_enrollment(world.org, make_portal("Availity Essentials"), admin=admin)
+    jenny = make_staff(world.org, "Jenny Lindqvist", job_role=JobRole.FRONT_DESK, user=world.dave)
+    carlos = make_staff(world.org, "Carlos Ruiz", job_role=JobRole.FRONT_DESK)
+    carlos_acct = PortalAccount.objects.create(organization=world.org, staff_member=carlos, enrollment=enrollment,
+                                               portal_user_id="JLINDQVIST", status=AccountStatus.ACTIVE)
+    PortalAccount.objects.create(organization=world.org, staff_member=jenny, enrollment=enrollment,
+                                 portal_user_id="jlindqvist", status=AccountStatus.ACTIVE)
+    findings_evaluate_organization(organization=world.org)
+    client = client_for(world.dave)
+    client.get(reverse("my_accounts", args=["cascade"]))
+    with django_assert_max_num_queries(16):
+        html = client.get(reverse("my_accounts", args=["cascade"])).content.decode()
+    assert "Shared login</span> also recorded for Carlos Ruiz: a critical finding" in html
+    assert "is shared by Carlos Ruiz, Jenny Lindqvist" in html  # the critical finding itself
+    PortalAccount.objects.filter(pk=carlos_acct.pk).update(status=AccountStatus.DEACTIVATED)
+    assert "Shared login" not in client.get(reverse("my_accounts", args=["cascade"])).content.decode()
