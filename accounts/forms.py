@@ -13,7 +13,7 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["legal_name", "tin", "billing_states", "practice_state", "practice_county"]
+        fields = ["legal_name", "tin", "billing_states", "practice_state", "practice_county", "time_zone"]
         widgets = {"practice_state": forms.Select(choices=[("", "—")] + STATE_CHOICES)}
 
     def __init__(self, *args, **kwargs):

@@ -102,7 +102,7 @@ def seal_and_checkpoint(*, reason: str):
 
 # --- verification --------------------------------------------------------------------------------
 
-def verification_run(*, organization=None, checkpoint_note: str | None = None, triggered_by: str = ""):
+def verification_run(*, organization=None, checkpoint_note: str | None = None, triggered_by: str = "", actor=None):
     """Verify the log, keep the result for the UI, and record it as an audit event."""
     from django.utils import timezone
 
@@ -121,7 +121,7 @@ def verification_run(*, organization=None, checkpoint_note: str | None = None, t
     )
     record_event(
         "audit.verified" if result.ok else "audit.verification_failed",
-        organization=org_id,
+        actor=actor, organization=org_id,
         severity=AuditEvent.Severity.INFO if result.ok else AuditEvent.Severity.CRITICAL,
         changes={"events_checked": result.events_checked, "tree_size": result.tree_size,
                  "problems": [str(p) for p in result.problems[:5]]},

@@ -1,5 +1,7 @@
 from django import forms
 
+from core.forms import IsoDateInput
+
 from .models import Decision, ReviewSettings
 
 
@@ -8,7 +10,7 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000,
                              help_text="Required to change, revoke, or keep flagged access.")
     keep_until = forms.DateField(required=False, label="Keep until (optional)",
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=IsoDateInput())
     functions_to_remove = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                                     label="Functions to remove")
 
