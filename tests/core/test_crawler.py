@@ -3,8 +3,9 @@
 Builds the demo with seed_demo, signs each role in through the real login form and second factor, then
 requests (1) every page reachable by following links from the dashboard (the navigation and every link on
 every page it reaches, filters and pagination included), (2) every URL pattern of the resolver with the
-practice's real object ids, (3) the same patterns with ids that do not exist, and (4) every page again with
-garbage in its filter fields and query string. Any 5xx or traceback fails with the URL and the role; each
+practice's real object ids, and, in the first practice (the same parsing code serves both), (3) the same
+patterns with ids that do not exist and (4) every page again with garbage in its filter fields and query
+string. Any 5xx or traceback fails with the URL and the role; each
 page's query count is recorded and fails above its budget (QUERY_BUDGET).
 
 A route the table below does not know (no ids for its kwargs, no listed exclusion) fails the test, so a new
@@ -297,7 +298,7 @@ def _html(response):
             and not getattr(response, "streaming", False))
 
 
-PER_VIEW = 3  # links followed per view (the audit log links hundreds of events: three of them prove the page)
+PER_VIEW = 2  # links followed per view (the audit log links hundreds of events: two of them prove the page)
 
 
 def _follow_links(crawl, client, role, practice, start, limit=400):
@@ -337,12 +338,11 @@ def _follow_links(crawl, client, role, practice, start, limit=400):
 
 
 def _garbage_queries(fields):
-    """Every filter field of the page (and the usual names) with garbage: two rotations of GARBAGE, then every
-    name repeated with an empty and a second value, plus undecodable escapes."""
+    """Every filter field of the page (and the usual names) with garbage, then (pages with filters) every
+    filter repeated with an empty and a second value, plus undecodable escapes."""
     names = sorted(set(fields) | set(GENERIC_PARAMS))
     yield "?" + urlencode({n: GARBAGE[i % len(GARBAGE)] for i, n in enumerate(names)})
-    if fields:  # a page with filters: a second rotation, and every filter repeated and empty
-        yield "?" + urlencode({n: GARBAGE[(i + 5) % len(GARBAGE)] for i, n in enumerate(names)})
+    if fields:  # a page with filters: every filter repeated and empty
         yield "?" + urlencode([(n, v) for n in sorted(fields) for v in ("", "2")]) + "&%ZZ=%ZZ&=&&a"
 
 
@@ -397,6 +397,8 @@ def test_every_page_for_every_role_in_both_demo_practices(db, capsys):
                         fields[route.name] |= _Links_fields(response)
                 if route.name.startswith(ADMIN_PREFIX) or first is None or first.status_code in (403, 405):
                     continue  # refused for this role (or POST only): bad input cannot reach the view
+                if practice != PRACTICES[0]:
+                    continue  # bad input is parsed by the same code in every practice: proved in the first
                 if first.status_code < 400:
                     url = route.url({"org_slug": practice, **fills[0]})
                     for query in _garbage_queries(fields.get(route.name, ())):
