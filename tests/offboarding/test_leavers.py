@@ -97,7 +97,7 @@ def test_an_overdue_deactivation_escalates_once_and_becomes_a_finding(world, pra
     assert run.counts["escalation.escalated"] == 1 and run.status == "succeeded"
     assert run.actor_label == "system"
     subjects = [m.subject for m in mail.outbox if m.subject.startswith("OVERDUE")]
-    assert subjects == ["OVERDUE: Paula Pay's portal access was due to end at 11:00 on 2026-11-27"]
+    assert subjects == ["OVERDUE: Paula Pay's portal access was due to end at 11:00 EST on 2026-11-27"]
     run_daily_hygiene()
     assert open_rules(world.org).count("offboarding_overdue") == 1
     f = Finding.objects.get(rule="offboarding_overdue", resolved_at__isnull=True)

@@ -62,7 +62,8 @@ def test_module_validation_and_audit(tw):
     module_update(module=module, acting_user=tw.w.alice, renewal_months=12, is_active=False)
     actions = list(AuditEvent.objects.filter(organization_id=tw.w.org.pk, object_pk=str(module.pk),
                                              action__startswith="training_module").values_list("action", flat=True))
-    assert sorted(actions) == ["training_module.created", "training_module.updated"]
+    # The service's events and the row's diffs share the canonical names (issue 13).
+    assert sorted(set(actions)) == ["training_module.created", "training_module.updated"]
 
 
 def test_status_selector_and_its_query_count_stays_flat(tw, django_assert_num_queries):
