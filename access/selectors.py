@@ -86,3 +86,25 @@ def task_queue(organization, *, assignee=None, status=ProvisioningTask.Status.OP
 def accounts_of(staff: StaffMember):
     return (PortalAccount.objects.filter(staff_member=staff).select_related("enrollment__portal")
             .prefetch_related("functions").order_by("enrollment__portal__name", "pk"))
+
+
+def shared_logins(accounts) -> dict[int, list[str]]:
+    """For each of these accounts, the other people recorded with the same user ID on the same portal (one
+    person, one credential: a shared login is a critical finding on the account). Two queries."""
+    from .models import LIVE_STATUSES
+    from .validators import normalize_user_id
+
+    accounts = [a for a in accounts if a.portal_user_id]
+    if not accounts:
+        return {}
+    mine = {(a.enrollment.portal_id, normalize_user_id(a.portal_user_id)): a for a in accounts}
+    others = (PortalAccount.objects.filter(enrollment__portal_id__in={p for p, _ in mine}, status__in=LIVE_STATUSES)
+              .exclude(pk__in=[a.pk for a in accounts])
+              .values_list("enrollment__portal_id", "portal_user_id", "staff_member__full_name",
+                           "staff_member__organization_id"))
+    found: dict[int, list[str]] = defaultdict(list)
+    for portal_id, uid, person, org_id in others:
+        account = mine.get((portal_id, normalize_user_id(uid)))
+        if account is not None and org_id == account.organization_id:
+            found[account.pk].append(person)
+    return {pk: sorted(set(names)) for pk, names in found.items()}

@@ -344,8 +344,9 @@ def provisioning_plan_apply(*, staff: StaffMember, acting_user,
             raise ValidationError("That enrollment belongs to another organization.")
         beyond = sorted(set(codes) - allowed)
         if beyond:
+            names = dict(PortalFunction.objects.filter(code__in=beyond).values_list("code", "name"))
             raise ValidationError(
-                f"{', '.join(beyond)} on {enrollment.portal.name} is beyond the "
+                f"{', '.join(names.get(c, c) for c in beyond)} on {enrollment.portal.name} is beyond the "
                 f"{staff.get_job_role_display().lower()} policy; grant it later with an approved exception."
             )
         offered = set(enrollment.portal.functions.values_list("code", flat=True))

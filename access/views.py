@@ -5,6 +5,7 @@ from html import escape as html_escape
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from carriers.models import PortalFunction
 from core.csvsafe import safe_csv_writer
 from core.forms import apply_validation_error
 from core.shortcuts import get_by_posted_id_or_404
+from findings.models import Finding
 from staff.forms import NewHireForm
 from staff.models import EmploymentStatus, JobRole, StaffMember
 from staff.selectors import staff_for_user
@@ -34,9 +36,24 @@ from .policy_services import (
     exception_request,
     exception_revoke,
 )
-from .selectors import accounts_of, matrix_cells, matrix_columns, matrix_lookups, matrix_staff, task_queue
-from .services import portal_account_transition, portal_account_update, proposed_accounts, provisioning_plan_apply
+from .selectors import (
+    accounts_of,
+    matrix_cells,
+    matrix_columns,
+    matrix_lookups,
+    matrix_staff,
+    shared_logins,
+    task_queue,
+)
+from .services import (
+    enrollment_task_assignee,
+    portal_account_transition,
+    portal_account_update,
+    proposed_accounts,
+    provisioning_plan_apply,
+)
 from .services import task_complete as task_complete_service
+from .validators import normalize_user_id
 
 PAGE_SIZE = 50
 
@@ -285,7 +302,9 @@ def provision_plan(request, pk):
                 return redirect("staff_detail", org_slug=org.slug, pk=staff.pk)
     for p in proposals:
         p["beyond"] = [f for f in p["offered"] if f.code not in allowed]
-        p["admin"] = p["enrollment"].administrators.filter(staff_member__employment_status="active").first()
+        # The same rule that assigns the task (access.services.enrollment_task_assignee): the page names the
+        # person who will get it.
+        p["admin"] = enrollment_task_assignee(p["enrollment"])
     return render(request, "access/provision_plan.html", {"staff": staff, "proposals": proposals, "error": error})
 
 
@@ -357,7 +376,18 @@ def my_accounts(request):
     accounts = accounts_of(me) if me else []
     # A portal administrator without the administrator app role finds their queue from here.
     open_tasks = me.assigned_tasks.filter(status=ProvisioningTask.Status.OPEN).count() if me else 0
-    return render(request, "access/my_accounts.html", {"me": me, "accounts": accounts, "open_tasks": open_tasks})
+    accounts = list(accounts)
+    shared = shared_logins(accounts)
+    for account in accounts:
+        account.shared_with = shared.get(account.pk, [])
+    # The shared-login finding is kept on one of the sharers' accounts: find it by its key as well.
+    shared_keys = [f"shared:{a.enrollment.portal_id}:{normalize_user_id(a.portal_user_id)}" for a in accounts
+                   if a.shared_with]
+    findings = (Finding.objects.filter(Q(staff_member=me) | Q(portal_account__staff_member=me) | Q(key__in=shared_keys),
+                                       organization=request.organization, resolved_at__isnull=True)
+                .distinct()[:50] if me else [])
+    return render(request, "access/my_accounts.html", {"me": me, "accounts": accounts, "open_tasks": open_tasks,
+                                                       "findings": findings})
 
 
 

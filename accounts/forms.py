@@ -13,13 +13,17 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["legal_name", "tin", "billing_states", "practice_state", "practice_county"]
+        fields = ["legal_name", "tin", "billing_states", "practice_state", "practice_county", "time_zone"]
         widgets = {"practice_state": forms.Select(choices=[("", "—")] + STATE_CHOICES)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["tin"] = format_tin(self.instance.tin)
+        self.fields["time_zone"].required = False  # left out: the zone stays as it is
+
+    def clean_time_zone(self):
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone or "America/New_York"
 
     def clean_tin(self):
         value = self.cleaned_data["tin"]

@@ -79,6 +79,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+# The practice's time zone: pages show times in it, with its abbreviation (exports stay UTC).
+TIME_ZONE_CHOICES = [
+    ("America/New_York", "Eastern (New York)"), ("America/Chicago", "Central (Chicago)"),
+    ("America/Denver", "Mountain (Denver)"), ("America/Phoenix", "Mountain, no daylight saving (Phoenix)"),
+    ("America/Los_Angeles", "Pacific (Los Angeles)"), ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"), ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+    ("UTC", "UTC"),
+]
+
+
 class Organization(models.Model):
     """A medical practice: the tenant. Nobody sees another organization's data without a grant."""
 
@@ -96,6 +106,8 @@ class Organization(models.Model):
         max_length=100, blank=True,
         help_text="County or independent city: needed in Virginia, where Part B splits by county.",
     )
+    time_zone = models.CharField(max_length=40, choices=TIME_ZONE_CHOICES, default="America/New_York",
+                                 help_text="Times on the pages are shown in this zone; exports are in UTC.")
     mfa_required_for_all = models.BooleanField(
         "require MFA for every role", default=False,
         help_text="Administrators and auditors always need MFA; this extends it to billing managers and staff.",

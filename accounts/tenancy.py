@@ -5,11 +5,13 @@ organization the person belongs to is never hidden from them, and nothing else l
 that lacks the permission -> 403.
 """
 
+import zoneinfo
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from rest_framework.permissions import BasePermission
 
@@ -68,6 +70,13 @@ def _resolve_for_credential(request, organization, principal, perm) -> Organizat
     return organization
 
 
+def organization_zone(organization):
+    try:
+        return zoneinfo.ZoneInfo(organization.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def org_view(perm: str = VIEW_ORGANIZATION, *any_of: str):
     """Decorator for views under /o/<org_slug>/...: resolves the organization and checks `perm`.
 
@@ -85,8 +94,9 @@ def org_view(perm: str = VIEW_ORGANIZATION, *any_of: str):
         def wrapper(request, org_slug, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            resolve_organization(request, org_slug, rule)
-            return view(request, *args, **kwargs)
+            organization = resolve_organization(request, org_slug, rule)
+            with timezone.override(organization_zone(organization)):  # the practice's clock on its pages
+                return view(request, *args, **kwargs)
 
         wrapper.required_permission = rule
         return wrapper

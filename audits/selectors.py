@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .actions import action_names, grouped_choices
 from .models import AuditCheckpoint, AuditEvent, AuditSeal, AuditVerification
 
 
@@ -84,6 +85,21 @@ def build_filter(*, organization_id=None, since="", until="", action="", actor="
     )
 
 
+def actor_refs_named(text: str) -> list[str]:
+    """The logins whose name contains the text (the actor filter matches a name or an e-mail)."""
+    from django.contrib.auth import get_user_model
+
+    return [str(pk) for pk in get_user_model().objects.filter(full_name__icontains=text)
+            .values_list("pk", flat=True)[:200]]
+
+
+def action_choices(organization_id) -> list:
+    """The action filter's grouped choices: the kinds of event this organization's log holds."""
+    stored = (AuditEvent.objects.filter(organization_id=organization_id).order_by().values_list("action", flat=True)
+              .distinct()[:1000])
+    return grouped_choices(stored)
+
+
 def events(f: AuditFilter) -> QuerySet:
     qs = AuditEvent.objects.all()
     if f.organization_id is not None:
@@ -93,9 +109,17 @@ def events(f: AuditFilter) -> QuerySet:
     if f.until:
         qs = qs.filter(timestamp__lt=f.until)
     if f.action:
-        qs = qs.filter(action__startswith=f.action[:-1]) if f.action.endswith("*") else qs.filter(action=f.action)
+        names, prefixes = action_names(f.action)  # old names of the same kind of event too
+        match = Q(action__in=names) if names else Q()
+        for prefix in prefixes:
+            match |= Q(action__startswith=prefix)
+        qs = qs.filter(match)
     if f.actor:
-        qs = qs.filter(actor_label__icontains=f.actor)
+        who = Q(actor_label__icontains=f.actor)
+        refs = actor_refs_named(f.actor)
+        if refs:
+            who |= Q(actor_type="user", actor_ref__in=refs)
+        qs = qs.filter(who)
     if f.actor_ref:
         qs = qs.filter(actor_ref=f.actor_ref)
     if f.object_type:
@@ -143,15 +167,21 @@ def filter_sql(f: AuditFilter, alias: str = "e") -> tuple[str, list]:
         clauses.append(f'{alias}."timestamp" < %s')
         params.append(connection.ops.adapt_datetimefield_value(f.until))
     if f.action:
-        if f.action.endswith("*"):
-            clauses.append(f"{alias}.action LIKE %s ESCAPE '\\'")
-            params.append(f.action[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        else:
-            clauses.append(f"{alias}.action = %s")
-            params.append(f.action)
+        names, prefixes = action_names(f.action)
+        ors = [f"{alias}.action IN ({', '.join(['%s'] * len(names))})"] if names else []
+        params += names
+        for prefix in prefixes:
+            ors.append(f"{alias}.action LIKE %s ESCAPE '\\'")
+            params.append(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        clauses.append("(" + " OR ".join(ors) + ")")
     if f.actor:
-        clauses.append(f"LOWER({alias}.actor_label) LIKE %s ESCAPE '\\'")
+        refs = actor_refs_named(f.actor)
+        who = f"LOWER({alias}.actor_label) LIKE %s ESCAPE '\\'"
         params.append(like(f.actor))
+        if refs:
+            who += f" OR ({alias}.actor_type = 'user' AND {alias}.actor_ref IN ({', '.join(['%s'] * len(refs))}))"
+            params += refs
+        clauses.append(f"({who})")
     if f.actor_ref:
         clauses.append(f"{alias}.actor_ref = %s")
         params.append(f.actor_ref)

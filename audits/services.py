@@ -102,13 +102,13 @@ def seal_and_checkpoint(*, reason: str):
 
 # --- verification --------------------------------------------------------------------------------
 
-def verification_run(*, organization=None, checkpoint_note: str | None = None, triggered_by: str = ""):
+def verification_run(*, organization=None, checkpoint_note: str | None = None, triggered_by: str = "", actor=None):
     """Verify the log, keep the result for the UI, and record it as an audit event."""
     return _verify_and_record(organization=organization, checkpoint_note=checkpoint_note,
-                              triggered_by=triggered_by)[1]
+                              triggered_by=triggered_by, actor=actor)[1]
 
 
-def _verify_and_record(*, organization=None, checkpoint_note=None, triggered_by=""):
+def _verify_and_record(*, organization=None, checkpoint_note=None, triggered_by="", actor=None):
     from django.utils import timezone
 
     from .models import AuditVerification
@@ -126,7 +126,7 @@ def _verify_and_record(*, organization=None, checkpoint_note=None, triggered_by=
     )
     record_event(
         "audit.verified" if result.ok else "audit.verification_failed",
-        organization=org_id,
+        actor=actor, organization=org_id,
         severity=AuditEvent.Severity.INFO if result.ok else AuditEvent.Severity.CRITICAL,
         changes={"events_checked": result.events_checked, "tree_size": result.tree_size,
                  "problems": [str(p) for p in result.problems[:5]]},

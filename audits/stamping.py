@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from core.context import Actor, current_actor, current_request_meta
 
+from .actions import canonical_action
+
 AUDITLOG_VERBS = {0: "created", 1: "updated", 2: "deleted", 3: "accessed"}
 
 
@@ -16,6 +18,7 @@ def stamp(event) -> None:
     if isinstance(action, int) or (isinstance(action, str) and action.isdigit()):
         verb = AUDITLOG_VERBS.get(int(action), "changed")
         event.action = f"{event.object_type or 'object'}.{verb}"
+    event.action = canonical_action(event.action)  # one name per kind of event (audits.actions)
     if event.object_repr and not event.object_label:
         event.object_label = event.object_repr[:255]
     if event.object_label and not event.object_repr:

@@ -6,6 +6,7 @@ org_urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export/", views.export, name="audit_export"),
     path("audit/verification/", views.verification_status, name="audit_verification"),
+    path("audit/verification/run/", views.verify_now, name="audit_verify_now"),
     path("audit/checkpoint.txt", views.checkpoint_download, name="audit_checkpoint_download"),
     path("audit/checkpoint/", views.checkpoint_now, name="audit_checkpoint_now"),
     path("audit/events/<int:event_id>/", views.event_detail, name="audit_event"),

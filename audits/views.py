@@ -29,7 +29,7 @@ from .exporting import (
     stream_copy,
 )
 from .models import AuditEvent, AuditVerification
-from .services import export_prepare, seal_and_checkpoint
+from .services import export_prepare, seal_and_checkpoint, verification_run
 from .signing import SigningKeyMissing
 
 FILTER_FIELDS = ("since", "until", "action", "actor", "object_type", "object_pk", "q")
@@ -63,6 +63,7 @@ def _list_page(request, *, title, base_qs=None, fixed=None, subtitle=""):
         "title": title, "subtitle": subtitle, "rows": rows, "error": error, "raw": raw, "fixed": fixed,
         "querystring": query, "next_cursor": next_cursor, "first_page": not request.GET.get("after"),
         "can_export": EXPORT_AUDIT_LOG in request.org_perms and base_qs is None, "formats": FORMATS,
+        "action_choices": selectors.action_choices(request.organization.pk), "on_log_page": base_qs is None,
         **_status(request.organization),
     }, status=400 if error else 200)
 
@@ -115,6 +116,20 @@ def verification_status(request):
     runs = AuditVerification.objects.filter(
         Q(organization_id=request.organization.pk) | Q(organization_id__isnull=True)).order_by("-started_at")[:20]
     return render(request, "audits/verification.html", {"runs": runs, **_status(request.organization)})
+
+
+@require_POST
+@org_view(VIEW_AUDIT_LOG)
+def verify_now(request):
+    """An auditor checks the chain of this organization's events now (not only the nightly run)."""
+    result = verification_run(organization=request.organization, triggered_by=request.user.email,
+                              actor=request.user)
+    if result.ok:
+        messages.success(request, f"Verified: {result.events_checked} events of this organization are intact.")
+    else:
+        messages.error(request, f"Verification FAILED: {result.first}")
+    back = request.POST.get("back") == "log"
+    return redirect("audit_log" if back else "audit_verification", request.organization.slug)
 
 
 @org_view(VIEW_AUDIT_LOG)

@@ -3,11 +3,12 @@
 from django import forms
 
 from accounts.validators import STATE_CHOICES
+from core.forms import IsoDateInput
 
 from .models import Carrier, LineOfBusiness, Portal, PortalEnrollment, PortalFunction
 from .selectors import visible_carriers, visible_portals
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = IsoDateInput()
 STATES_HELP = "Hold Ctrl (Cmd on a Mac) to choose several."
 
 

@@ -77,6 +77,16 @@ class FindingSpec:
 RULE_PROVIDERS: list = []
 
 
+# Who has left but is still inside the practice's offboarding deadline (offboarding answers): their accounts
+# are on the clock and raise the leaver finding only once it has run out. provider(organization, now) -> ids.
+LEAVER_GRACE_PROVIDERS: list = []
+
+
+def register_leaver_grace(provider) -> None:
+    if provider not in LEAVER_GRACE_PROVIDERS:
+        LEAVER_GRACE_PROVIDERS.append(provider)
+
+
 def register_rule_provider(provider) -> None:
     if provider not in RULE_PROVIDERS:
         RULE_PROVIDERS.append(provider)
@@ -107,7 +117,8 @@ def _builtin_rules(organization, now: datetime.datetime) -> list[FindingSpec]:
         code = names[function_id]
         functions[account_id].append((code, labels[code]))
     specs += _shared_credentials(accounts)
-    specs += _account_rules(organization, accounts, functions, today)
+    grace = set().union(*(p(organization, now) for p in LEAVER_GRACE_PROVIDERS)) if LEAVER_GRACE_PROVIDERS else set()
+    specs += _account_rules(organization, accounts, functions, today, grace)
     specs += _enrollment_rules(organization)
     for cred in OrganizationCredential.objects.filter(organization=organization, rotation_required=True):
         specs.append(FindingSpec(
@@ -169,7 +180,7 @@ def _shared_credentials(accounts: list[AccountRow]) -> list[FindingSpec]:
     return specs
 
 
-def _account_rules(organization, accounts: list[AccountRow], functions, today) -> list[FindingSpec]:
+def _account_rules(organization, accounts: list[AccountRow], functions, today, grace=frozenset()) -> list[FindingSpec]:
     policy = policy_for_organization(organization)
     live_exceptions = set(
         AccessException.objects.filter(organization=organization, approved_at__isnull=False, revoked_at__isnull=True,
@@ -187,6 +198,8 @@ def _account_rules(organization, accounts: list[AccountRow], functions, today) -
                 f"Generic account name '{acct.portal_user_id}' on {portal}",
                 "Payers delete shared desk logins; give each person their own.", **ids))
         left = acct.employment_status == EmploymentStatus.TERMINATED or (acct.end_date and acct.end_date < today)
+        if left and acct.staff_member_id in grace:
+            continue  # on the offboarding clock: the finding comes if the deadline passes
         if left:
             specs.append(FindingSpec(
                 Rule.LEAVER_WITH_ACCOUNT, Severity.CRITICAL, f"leaver:{acct.pk}",

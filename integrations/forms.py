@@ -1,6 +1,8 @@
 from django import forms
 from django.utils import timezone
 
+from core.forms import IsoDateInput
+
 from .services import CREDENTIAL_PERMISSIONS
 
 LABELS = {
@@ -22,7 +24,7 @@ class CredentialForm(forms.Form):
         help_text="Only what the integration needs.",
     )
     expires_on = forms.DateField(required=False, help_text="Optional: the token stops working at the start of this day.",
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=IsoDateInput())
 
     def clean_expires_on(self):
         value = self.cleaned_data.get("expires_on")

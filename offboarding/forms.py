@@ -1,5 +1,6 @@
 from django import forms
 
+from core.forms import IsoDateInput
 from staff.models import EmploymentStatus
 
 
@@ -8,7 +9,7 @@ class LeaverForm(forms.Form):
     reason = forms.ChoiceField(choices=[(EmploymentStatus.TERMINATED, "Left the practice"),
                                         (EmploymentStatus.ON_LEAVE, "Going on leave")])
     end_date = forms.DateField(required=False, label="Last day (left the practice)",
-                               widget=forms.DateInput(attrs={"type": "date"}),
+                               widget=IsoDateInput(),
                                help_text="Leave blank for today.")
 
     def __init__(self, *args, organization, **kwargs):
@@ -53,8 +54,8 @@ class RecertificationForm(forms.Form):
     enrollment = forms.ModelChoiceField(queryset=None, label="Portal enrollment")
     portal_account = forms.ModelChoiceField(queryset=None, required=False, label="Portal account",
                                             help_text="Leave empty when the date applies to the whole enrollment.")
-    last_certified_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    last_certified_on = forms.DateField(required=False, widget=IsoDateInput())
+    due_on = forms.DateField(required=False, widget=IsoDateInput(),
                              help_text="Leave empty to compute it from the portal's re-certification interval.")
 
     def __init__(self, *args, organization, **kwargs):

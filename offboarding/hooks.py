@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import contextvars
+import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 _syncing: contextvars.ContextVar[bool] = contextvars.ContextVar("offboarding_syncing", default=False)
 
@@ -68,11 +70,39 @@ def held_deactivation_guard(obj) -> None:
             "successor administrator on the offboarding checklist first; this deactivation is held until then.")
 
 
+def leaver_preview(*, staff) -> list[str]:
+    """For the "Record as leaver" confirmation: the clock it starts and when the findings come."""
+    from .services import settings_for
+
+    minutes = settings_for(staff.organization)[0]
+    due = timezone.localtime(timezone.now() + datetime.timedelta(minutes=minutes))
+    return [f"An offboarding checklist opens with a deadline of {minutes} minutes: every portal account must be "
+            f"deactivated on the portal and confirmed by {due:%Y-%m-%d %H:%M %Z}.",
+            "If that deadline passes with accounts still open, the administrators are alerted and each open "
+            "account becomes a critical finding."]
+
+
+def leaver_grace(organization, now) -> set[int]:
+    """Leavers still inside their offboarding deadline: their open accounts are work on the clock, not yet a
+    finding (findings.rules asks; the finding comes when the deadline passes)."""
+    from .models import OffboardingCase
+
+    cases = OffboardingCase.objects.filter(organization=organization, completed_at__isnull=True,
+                                           reason=OffboardingCase.Reason.TERMINATED, due_at__gt=now)
+    # A departure found late (its end date passed before it was recorded) gets no grace: the person is gone.
+    return {staff_id for staff_id, end, recorded in cases.values_list("staff_member_id", "end_date", "recorded_at")
+            if end is None or end >= timezone.localdate(recorded)}
+
+
 def install() -> None:
     from access.services import register_task_completion_guard
+    from findings.rules import register_leaver_grace
     from findings.services import register_pre_evaluation_hook
-    from staff.services import register_employment_change_hook
+    from staff.services import LEAVER_PREVIEW_HOOKS, register_employment_change_hook
 
     register_employment_change_hook(on_employment_change)
+    register_leaver_grace(leaver_grace)
+    if leaver_preview not in LEAVER_PREVIEW_HOOKS:
+        LEAVER_PREVIEW_HOOKS.append(leaver_preview)
     register_pre_evaluation_hook(before_evaluation)
     register_task_completion_guard(held_deactivation_guard)

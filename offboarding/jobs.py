@@ -86,7 +86,7 @@ def escalate_overdue(*, organization, now=None) -> dict:
         due = timezone.localtime(case.due_at)
         lines = [f"- {i.get_kind_display()}: {i.enrollment.portal.name if i.enrollment else 'credential'}"
                  for i in items]
-        subject = f"OVERDUE: {staff.full_name}'s portal access was due to end at {due:%H:%M} on {due:%Y-%m-%d}"
+        subject = f"OVERDUE: {staff.full_name}'s portal access was due to end at {due:%H:%M %Z} on {due:%Y-%m-%d}"
         body = "\n".join([f"{staff.full_name}'s offboarding is past its deadline. Still open:", "", *lines, "",
                           notify.case_url(case)])
         for recipient in sorted(recipients):
@@ -98,4 +98,8 @@ def escalate_overdue(*, organization, now=None) -> dict:
             record_event("offboarding.escalated", organization=organization, target=case, severity="warning",
                          changes={"open_items": [None, len(items)], "recipients": [None, sorted(recipients)]})
             escalated += 1
+    if escalated:  # a deadline ran out: the leavers' open accounts become findings now, not at the daily run
+        from findings.services import findings_evaluate_organization
+
+        findings_evaluate_organization(organization=organization)
     return {"escalated": escalated, "escalation_emails": emails}

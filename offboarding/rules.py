@@ -177,7 +177,7 @@ def offboarding_specs(organization, now) -> list[FindingSpec]:
             specs.append(FindingSpec(
                 Rule.OFFBOARDING_OVERDUE, Severity.HIGH, f"offboarding_overdue:{item.pk}",
                 f"{item.get_kind_display()} for {person.full_name} ({portal}) is overdue by {late}",
-                f"Due {timezone.localtime(item.due_at):%Y-%m-%d %H:%M}; the practice's target is "
+                f"Due {timezone.localtime(item.due_at):%Y-%m-%d %H:%M %Z}; the practice's target is "
                 f"{item.case.deadline_minutes} minutes after the departure is recorded.",
                 staff_member_id=person.pk, portal_account_id=item.portal_account_id, enrollment_id=item.enrollment_id,
                 credential_id=item.credential_id))

@@ -110,7 +110,7 @@ def leaver_flag(*, staff: StaffMember, acting_user=None, now=None) -> Offboardin
         )
         record_event("offboarding.case_opened", actor=acting_user, organization=staff.organization, target=case,
                      changes={"reason": [None, case.reason], "due_at": [None, case.due_at.isoformat()]},
-                     message=f"{staff.full_name}: every portal access to end by {timezone.localtime(case.due_at):%Y-%m-%d %H:%M}")
+                     message=f"{staff.full_name}: every portal access to end by {timezone.localtime(case.due_at):%Y-%m-%d %H:%M %Z}")
     elif case.reason != staff.employment_status:
         # On leave, then terminated: the one-hour clock starts again for the termination.
         before = case.reason

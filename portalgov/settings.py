@@ -155,6 +155,7 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["portalgov.formats"]  # ISO dates and 24-hour times with the zone (issue 13)
 USE_TZ = True
 
 # --- static files -----------------------------------------------------------------------------

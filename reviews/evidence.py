@@ -12,7 +12,7 @@ from django.db import transaction
 from audits.services import record_event
 from core.csvsafe import safe_csv_writer
 
-from .models import ReviewCampaign, ReviewItem
+from .models import FLAG_LABELS, ReviewCampaign, ReviewItem
 from .services import access_now
 
 CSV_COLUMNS = [
@@ -24,11 +24,23 @@ CSV_COLUMNS = [
 ]
 
 
-def _fmt_access(access: dict | None) -> str:
+def function_names() -> dict[str, str]:
+    """Function code -> the name people use ("claim_status" -> "Claim status"): evidence shows names only."""
+    from carriers.models import PortalFunction
+
+    return dict(PortalFunction.objects.values_list("code", "name"))
+
+
+def _name(code: str, names: dict) -> str:
+    return names.get(code) or code.replace("_", " ").capitalize()
+
+
+def _fmt_access(access: dict | None, names: dict | None = None) -> str:
     if not access:
         return ""
     if "functions" in access:
-        return f"{access.get('status', '')}: {' '.join(access['functions'])}".strip()
+        status = str(access.get("status", "")).replace("_", " ")
+        return f"{status}: {', '.join(_name(c, names or {}) for c in access['functions'])}".strip()
     return "; ".join(f"{k}={v}" for k, v in sorted(access.items()))
 
 
@@ -39,22 +51,23 @@ def evidence_items(campaign: ReviewCampaign):
             .order_by("holder_name", "portal_name", "pk"))
 
 
-def evidence_row(item: ReviewItem, *, live: bool) -> dict:
+def evidence_row(item: ReviewItem, *, live: bool, names: dict | None = None) -> dict:
     snap = item.snapshot or {}
+    names = names if names is not None else {}
     task = item.remediation_task
     at_close = item.access_at_close if item.access_at_close is not None else (access_now(item) if live else None)
     return {
         "item": item.pk, "kind": item.get_kind_display(), "holder": item.holder_name,
         "job_role": snap.get("job_role", ""), "employment_status": snap.get("employment_status_label", ""),
         "portal": item.portal_name, "portal_user_id": snap.get("portal_user_id") or snap.get("login_id", ""),
-        "functions_at_launch": " ".join(f["code"] for f in snap.get("functions", [])),
+        "functions_at_launch": ", ".join(f.get("name") or _name(f["code"], names) for f in snap.get("functions", [])),
         "last_login": snap.get("last_login") or "", "mfa_enrolled": snap.get("mfa_enrolled", ""),
         "training": snap.get("training", ""), "open_findings_at_launch": " | ".join(snap.get("open_findings", [])),
-        "flags": " ".join(item.flags or []),
+        "flags": ", ".join(FLAG_LABELS.get(f, f.replace("_", " ")) for f in item.flags or []),
         "reviewer": (item.reviewer.email if item.reviewer else ""), "reviewer_basis": item.get_reviewer_basis_display(),
         "decision": item.get_decision_display() if item.decision else "Undecided", "reason": item.reason,
         "keep_until": item.keep_until.isoformat() if item.keep_until else "",
-        "functions_removed": " ".join(item.functions_removed or []),
+        "functions_removed": ", ".join(item.functions_removed_names),
         "decided_by": item.decided_by_label, "decided_at": item.decided_at.isoformat() if item.decided_at else "",
         "decided_in_bulk": "yes" if item.decided_in_bulk else "",
         "seconds_on_decision": "" if item.decision_seconds is None else item.decision_seconds,
@@ -63,7 +76,7 @@ def evidence_row(item: ReviewItem, *, live: bool) -> dict:
         "remediation_completed_by": (task.completed_by.email if task and task.completed_by else ""),
         "remediation_completed_at": task.completed_at.isoformat() if task and task.completed_at else "",
         "payer_confirmation": task.payer_confirmation if task else "",
-        "access_at_close": _fmt_access(at_close),
+        "access_at_close": _fmt_access(at_close, names),
     }
 
 
@@ -92,8 +105,9 @@ def evidence_csv_lines(campaign: ReviewCampaign) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield flush()
     live = campaign.status != ReviewCampaign.Status.CLOSED
+    names = function_names()
     for item in evidence_items(campaign).iterator(chunk_size=1000):
-        row = evidence_row(item, live=live)
+        row = evidence_row(item, live=live, names=names)
         writer.writerow([row[c] for c in CSV_COLUMNS])
         yield flush()
 

@@ -1,5 +1,7 @@
 from django import forms
 
+from core.forms import IsoDateInput
+
 from .models import Decision, ReviewSettings
 
 
@@ -8,7 +10,7 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000,
                              help_text="Required to change, revoke, or keep flagged access.")
     keep_until = forms.DateField(required=False, label="Keep until (optional)",
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=IsoDateInput())
     functions_to_remove = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple,
                                                     label="Functions to remove")
 
@@ -22,8 +24,10 @@ class DecisionForm(forms.Form):
 
 
 class BulkDecisionForm(forms.Form):
+    # The id matches the template's <label for="bulk-decision">: the select needs its accessible name.
     decision = forms.ChoiceField(choices=[("", "Choose…"), (Decision.KEEP.value, "Keep"),
-                                          (Decision.REVOKE.value, "Revoke"), (Decision.NOT_SURE.value, "Not sure")])
+                                          (Decision.REVOKE.value, "Revoke"), (Decision.NOT_SURE.value, "Not sure")],
+                                 widget=forms.Select(attrs={"id": "bulk-decision"}))
     reason = forms.CharField(max_length=2000, help_text="One reason that covers every selected item.")
 
 
@@ -39,6 +43,7 @@ class ReviewerChoiceForm(forms.Form):
 class SignOffForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                            label="Sign-off note")
+    confirm = forms.BooleanField(label="I understand: signing off closes the campaign for good.")
 
 
 class RemediationForm(forms.Form):

@@ -30,11 +30,12 @@ from audits.services import record_event
 from carriers.models import PortalAccountRule, PortalFunction
 from core.bulkwrite import insert_ignoring_conflicts
 from findings.models import Finding
+from findings.rules import Rule
 from staff.models import EmploymentStatus, JobRole
 from training.selectors import active_modules, training_status_for_accounts
 
 from .common import actor_label
-from .models import DEFAULT_REMINDER_DAYS, ReviewCampaign, ReviewItem, ReviewSettings
+from .models import DEFAULT_REMINDER_DAYS, FLAGGED, ReviewCampaign, ReviewItem, ReviewSettings
 from .periods import period_label, period_name, period_start
 
 # Accounts a review looks at: those that work (or could work again) on the payer side. Requested
@@ -57,7 +58,6 @@ ACCOUNT_VALUES = (
 # The columns launch writes for an account item (every other column takes its default).
 ITEM_COLUMNS = ("campaign_id", "organization_id", "kind", "portal_account_id", "credential_id", "holder_id",
                 "holder_name", "portal_name", "snapshot", "flags", "flagged", "reviewer_id", "reviewer_basis")
-FLAGGED = frozenset({"terminated", "on_leave", "inactive", "beyond_policy"})
 JOB_ROLE_LABELS = {r.value: str(r.label) for r in JobRole}
 EMPLOYMENT_LABELS = {s.value: str(s.label) for s in EmploymentStatus}
 
@@ -155,10 +155,13 @@ class SnapshotContext:
                 portalaccount_id__gte=lo, portalaccount_id__lte=hi).values_list("portalaccount_id", "portalfunction_id"):
             fns[account_id].append(self.functions[function_id])
         findings = defaultdict(list)
-        for account_id, title in Finding.objects.filter(
+        self.shared = set()
+        for account_id, title, rule in Finding.objects.filter(
                 organization=self.organization, resolved_at__isnull=True, portal_account_id__gte=lo, portal_account_id__lte=hi
-        ).values_list("portal_account_id", "title"):
+        ).values_list("portal_account_id", "title", "rule"):
             findings[account_id].append(title)
+            if rule == Rule.SHARED_CREDENTIAL:
+                self.shared.add(account_id)
         excepted = set(AccessException.objects.filter(
             organization=self.organization, portal_account_id__gte=lo, portal_account_id__lte=hi, approved_at__isnull=False,
             revoked_at__isnull=True, expires_on__gte=self.today).values_list("portal_account_id", "function__code"))
@@ -195,6 +198,10 @@ class SnapshotContext:
             flags.append("inactive")
         if beyond:
             flags.append("beyond_policy")
+        if account.pk in getattr(self, "shared", ()):
+            flags.append("shared_user_id")
+        if account.status == AccountStatus.DEACTIVATION_PENDING:
+            flags.append("deactivation_pending")
         if findings:
             flags.append("open_findings")
         if not account.mfa_enrolled:

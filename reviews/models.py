@@ -8,6 +8,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# The flags that make a review item "flagged": it is decided on its own, with its own reason, and no bulk
+# decision covers it (DESIGN invariant 12). Labels are the words shown to people.
+FLAG_LABELS = {
+    "terminated": "Left the practice", "on_leave": "On leave", "inactive": "Inactive",
+    "beyond_policy": "Beyond policy", "shared_user_id": "Shared user ID", "deactivation_pending": "Deactivation pending",
+    "open_findings": "Open findings", "no_mfa": "No MFA",
+}
+FLAGGED = frozenset({"terminated", "on_leave", "inactive", "beyond_policy", "shared_user_id", "deactivation_pending"})
+
 
 class UndecidedRule(models.TextChoices):
     ESCALATE = "escalate", "Escalate to the administrators"
@@ -167,6 +176,12 @@ class ReviewItem(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.decision in FINAL_DECISIONS
+
+    @property
+    def functions_removed_names(self) -> list[str]:
+        """The removed functions by their names (as the reviewer saw them), never their codes."""
+        names = {f["code"]: f["name"] for f in (self.snapshot or {}).get("functions", [])}
+        return [names.get(code) or code.replace("_", " ").capitalize() for code in self.functions_removed or []]
 
 
 class ReviewDecision(models.Model):

@@ -25,7 +25,7 @@ def queue_for(*, user, organization, perms, filters: dict | None = None) -> Quer
         if roles.MANAGE_PORTAL_ACCOUNTS in perms:
             mine |= Q(decision=Decision.NOT_SURE) | Q(decision="", escalated_at__isnull=False)
     qs = (ReviewItem.objects.filter(organization=organization, campaign__status=ReviewCampaign.Status.OPEN)
-          .filter(mine).select_related("campaign", "reviewer"))
+          .filter(mine).select_related("campaign", "reviewer", "holder", "portal_account"))
     if filters.get("q"):
         qs = qs.filter(Q(holder_name__icontains=filters["q"]) | Q(portal_name__icontains=filters["q"]))
     if filters.get("flagged"):
@@ -121,6 +121,13 @@ def reviewers_in(organization) -> QuerySet[User]:
     return (User.objects.filter(memberships__organization=organization, is_active=True,
                                 memberships__role__in=[Role.BILLING_MANAGER, Role.ADMINISTRATOR])
             .order_by("full_name", "email"))
+
+
+def administrators_of(organization) -> list[str]:
+    """Who can take the steps only an administrator takes (sign-off, reassigning): their names, to tell
+    the people who cannot."""
+    return [str(u) for u in User.objects.filter(memberships__organization=organization, is_active=True,
+                                                 memberships__role=Role.ADMINISTRATOR).order_by("full_name", "email")]
 
 
 def open_items_count(*, user, organization) -> int:

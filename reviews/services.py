@@ -21,11 +21,41 @@ from accounts import roles
 from audits.services import record_event
 
 from .common import actor_label, as_user, user_perms
-from .models import FINAL_DECISIONS, Decision, ReviewCampaign, ReviewDecision, ReviewItem, ReviewSettings
+from .models import (
+    FINAL_DECISIONS,
+    FLAG_LABELS,
+    FLAGGED,
+    Decision,
+    ReviewCampaign,
+    ReviewDecision,
+    ReviewItem,
+    ReviewSettings,
+)
 
 MAX_BULK = 500
 REASON_FLAGS = {"open_findings": "it has open findings", "beyond_policy": "it holds functions beyond policy",
                 "terminated": "the holder has left"}
+
+
+def own_decision_reasons(item: ReviewItem) -> list[str]:
+    """Why this item must be decided on its own, with its own reason (empty: a bulk decision may cover it).
+
+    The one rule for bulk decisions (DESIGN invariant 12): flagged at launch (left, on leave, inactive, beyond
+    policy, shared user ID, deactivation pending), a keep that needs its own reason (open findings), or, since
+    launch, the holder has left or the account's deactivation is pending. Reads item.holder and
+    item.portal_account: select_related them for a list.
+    """
+    flags = set(item.flags or [])
+    reasons = [FLAG_LABELS[f].lower() for f in FLAG_LABELS if f in (FLAGGED | set(REASON_FLAGS)) and f in flags]
+    holder = item.holder if item.holder_id else None
+    if "terminated" not in flags and holder is not None and (
+            holder.employment_status == "terminated" or (holder.end_date and holder.end_date < timezone.localdate())):
+        reasons.append("left the practice since launch")
+    account = item.portal_account if item.portal_account_id else None
+    if "deactivation_pending" not in flags and account is not None and (
+            account.status == AccountStatus.DEACTIVATION_PENDING):
+        reasons.append("deactivation pending")
+    return reasons
 
 
 def reason_required_because(item: ReviewItem, decision: str) -> str | None:
@@ -144,7 +174,7 @@ def _remediate(item: ReviewItem, acting_user) -> ProvisioningTask | None:
         keep = sorted(set(account.functions.values_list("code", flat=True)) - set(item.functions_removed))
         return access_services.provisioning_task_create(
             account=account, kind=ProvisioningTask.Kind.CHANGE, acting_user=acting_user, functions=keep,
-            notes=f"{note} Remove: {', '.join(item.functions_removed)}.")
+            notes=f"{note} Remove: {', '.join(item.functions_removed_names)}.")
     return None
 
 
@@ -221,11 +251,21 @@ def item_decide(*, item: ReviewItem, acting_user, decision: str, reason: str = "
     return item
 
 
+class BulkResult(list):
+    """The items a bulk decision decided; .skipped lists (item, reasons) for those it left to be decided one
+    by one (own_decision_reasons)."""
+
+    def __init__(self, decided, skipped):
+        super().__init__(decided)
+        self.skipped = skipped
+
+
 @transaction.atomic
 def items_decide_bulk(*, organization, item_ids: Iterable[int], acting_user, decision: str,
-                      reason: str) -> list[ReviewItem]:
-    """One decision with one reason for a filtered set. All or nothing: if any item may not take
-    it, nothing is decided and the message names the item."""
+                      reason: str) -> BulkResult:
+    """One decision with one reason for a filtered set. Flagged items are skipped (decided one by one with
+    their own reason; the result says which and why). Otherwise all or nothing: if any other item may not
+    take the decision, nothing is decided and the message names the item."""
     ids = sorted({int(i) for i in item_ids})
     if not ids:
         raise ValidationError("Select at least one item.")
@@ -240,30 +280,41 @@ def items_decide_bulk(*, organization, item_ids: Iterable[int], acting_user, dec
     perms = user_perms(user, organization)
     items = list(ReviewItem.objects.select_for_update(of=("self",))
                  .filter(organization=organization, pk__in=ids)
-                 .select_related("campaign", "holder", "reviewer", "credential").order_by("pk"))
+                 .select_related("campaign", "holder", "reviewer", "credential", "portal_account").order_by("pk"))
     if len(items) != len(ids):
         raise ValidationError("Some selected items do not exist in this organization.")
     now = timezone.now()
     today = timezone.localdate(now)
+    skipped, chosen = [], []
     for item in items:
+        own = own_decision_reasons(item)
+        if own:
+            skipped.append((item, own))
+            continue
         try:
             _check_may_decide(item, user, perms)
             _clean_decision(item, decision=decision, reason=reason, keep_until=None, functions_to_remove=(),
                             today=today)
         except ValidationError as exc:
             raise ValidationError(f"Nothing was decided. {item}: {' '.join(exc.messages)}") from exc
+        chosen.append(item)
     elapsed = {}
-    for campaign_id in {i.campaign_id for i in items}:
+    for campaign_id in {i.campaign_id for i in chosen}:
         elapsed[campaign_id] = _seconds_since_last(campaign_id, user, now)
     done = []
-    for item in items:
+    for item in chosen:
         share = elapsed[item.campaign_id]
-        n = sum(1 for i in items if i.campaign_id == item.campaign_id)
+        n = sum(1 for i in chosen if i.campaign_id == item.campaign_id)
         done.append(_apply(item, acting_user=acting_user, decision=decision, reason=reason, keep_until=None,
                            removed=[], now=now, in_bulk=True, seconds=(share // n) if share is not None else 0))
-    if decision == Decision.REVOKE:
+    if skipped:
+        record_event("review_item.bulk_skipped", actor=acting_user, organization=organization,
+                     message=f"{len(skipped)} flagged item(s) left out of a bulk {decision}: decided one by one",
+                     extra={"items": [i.pk for i, _ in skipped],
+                            "why": {str(i.pk): own for i, own in skipped}})
+    if decision == Decision.REVOKE and done:
         _reevaluate(organization.pk)
-    return done
+    return BulkResult(done, skipped)
 
 
 def _check_new_reviewer(item: ReviewItem, to_user) -> None:
@@ -355,6 +406,12 @@ def sign_off_blockers(campaign: ReviewCampaign) -> list[str]:
     if open_remediation:
         blockers.append(f"{open_remediation} remediation task{'s are' if open_remediation != 1 else ' is'} "
                         "not done yet.")
+    # Kept in bulk before bulk decisions skipped flagged items: the rubber stamp stops sign-off until each is
+    # decided again on its own (a keep may be revised until the campaign closes).
+    bulk_flagged = campaign.items.filter(flagged=True, decided_in_bulk=True, decision=Decision.KEEP).count()
+    if bulk_flagged:
+        blockers.append(f"{bulk_flagged} flagged item{'s were' if bulk_flagged != 1 else ' was'} kept in bulk; "
+                        "decide each on its own, with its own reason.")
     return blockers
 
 

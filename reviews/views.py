@@ -42,7 +42,10 @@ def queue(request):
     filters = _queue_filters(request)
     items = selectors.queue_for(user=request.user, organization=org, perms=request.org_perms, filters=filters)
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"item": item, "form": DecisionForm(item=item, prefix=f"i{item.pk}")} for item in page]
+    rows = []
+    for item in page:
+        item.own_decision = services.own_decision_reasons(item)  # no bulk decision covers it: say why
+        rows.append({"item": item, "form": DecisionForm(item=item, prefix=f"i{item.pk}")})
     query = "&".join(f"{k}={v}" for k, v in (("q", filters["q"]), ("portal", filters["portal"])) if v)
     for flag in ("flagged", "kept"):
         if filters[flag]:
@@ -51,11 +54,13 @@ def queue(request):
         "rows": rows, "page_obj": page, "filters": filters, "querystring": query,
         "bulk_form": BulkDecisionForm(), "is_admin": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,
         "delegates": selectors.reviewers_in(org).exclude(pk=request.user.pk),
+        "administrators": selectors.administrators_of(org),
     })
 
 
 def _row(request, item, form=None, status=200):
     is_admin = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
+    item.own_decision = services.own_decision_reasons(item)
     return render(request, "reviews/partials/queue_item.html", {
         "item": item, "form": form or DecisionForm(item=item, prefix=f"i{item.pk}"), "is_admin": is_admin,
         "delegates": selectors.reviewers_in(request.organization).exclude(pk=request.user.pk),
@@ -93,7 +98,8 @@ def bulk_decide(request):
     form = BulkDecisionForm(request.POST)
     ids = [i for i in request.POST.getlist("items") if i.isdigit()]
     back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, {request.get_host()},
+                                                                       require_https=request.is_secure()):
         back = reverse("reviews_queue", args=[request.organization.slug])
     if not form.is_valid():
         messages.error(request, "Bulk decision not recorded: " +
@@ -105,8 +111,13 @@ def bulk_decide(request):
     except ValidationError as exc:
         messages.error(request, _errors_text(exc))
     else:
-        messages.success(request, f"{len(done)} item{'s' if len(done) != 1 else ''}: "
-                                  f"{done[0].get_decision_display().lower()} recorded.")
+        if done:
+            messages.success(request, f"{len(done)} item{'s' if len(done) != 1 else ''}: "
+                                      f"{done[0].get_decision_display().lower()} recorded.")
+        if done.skipped:
+            messages.warning(request, f"{len(done.skipped)} flagged item{'s were' if len(done.skipped) != 1 else ' was'}"
+                                      " not decided in bulk; decide each on its own, with its own reason: " +
+                             "; ".join(f"{item} ({', '.join(why)})" for item, why in done.skipped) + ".")
     return redirect(back)
 
 

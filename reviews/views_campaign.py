@@ -14,7 +14,7 @@ from accounts import roles
 from accounts.tenancy import org_view
 
 from . import selectors, services
-from .evidence import evidence_csv_lines, evidence_exported, evidence_items, evidence_row
+from .evidence import evidence_csv_lines, evidence_exported, evidence_items, evidence_row, function_names
 from .forms import RemediationForm, ReviewSettingsForm, SignOffForm
 from .launch import campaign_launch, settings_for
 from .models import ReviewCampaign, ReviewItem
@@ -64,6 +64,7 @@ def campaign_detail(request, pk):
         "can_export": roles.EXPORT_AUDIT_LOG in request.org_perms,
         "blockers": services.sign_off_blockers(campaign) if campaign.is_open else [],
         "sign_off_form": SignOffForm(), "remediation_form": RemediationForm(),
+        "administrators": selectors.administrators_of(org),
         "reviewer_choices": selectors.reviewers_in(org) if can_manage else [],
     })
 
@@ -73,8 +74,13 @@ def campaign_detail(request, pk):
 def sign_off(request, pk):
     campaign = get_object_or_404(ReviewCampaign, pk=pk, organization=request.organization)
     form = SignOffForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    blockers = services.sign_off_blockers(campaign) if campaign.is_open else []
     try:
+        if not blockers and campaign.is_open and not form.cleaned_data.get("confirm"):
+            # Irreversible: the page says what happens; the box says the person read it.
+            raise ValidationError("Not signed off: tick the box to confirm that the campaign closes for good.")
         services.campaign_sign_off(campaign=campaign, acting_user=request.user, note=note)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -108,7 +114,8 @@ def evidence_page(request, pk):
                                  organization=request.organization)
     page = Paginator(evidence_items(campaign), EVIDENCE_PAGE_SIZE).get_page(request.GET.get("page"))
     live = campaign.status != ReviewCampaign.Status.CLOSED
-    rows = [evidence_row(item, live=live) for item in page]
+    names = function_names()
+    rows = [evidence_row(item, live=live, names=names) for item in page]
     evidence_exported(campaign=campaign, acting_user=request.user, fmt="page")
     return render(request, "reviews/evidence.html", {
         "campaign": campaign, "rows": rows, "page_obj": page, "progress": selectors.campaign_progress(campaign),

@@ -126,6 +126,21 @@ def staff_terminate(*, staff: StaffMember, acting_user, end_date: datetime.date 
 EMPLOYMENT_HOOKS: list = []
 
 
+# Lines that say what recording a leaver will set in motion, for the confirmation page (offboarding adds its
+# deadline). Each is called as func(staff=) and returns a list of sentences.
+LEAVER_PREVIEW_HOOKS: list = []
+
+
+def leaver_consequences(staff: StaffMember) -> dict:
+    """What "Record as leaver" will do, in words, before it is done (the action cannot be undone)."""
+    from access.models import LIVE_STATUSES, PortalAccount
+
+    accounts = list(PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
+                    .select_related("enrollment__portal").order_by("enrollment__portal__name", "pk"))
+    lines = [line for hook in LEAVER_PREVIEW_HOOKS for line in hook(staff=staff)]
+    return {"accounts": accounts, "lines": lines}
+
+
 def register_employment_change_hook(func) -> None:
     if func not in EMPLOYMENT_HOOKS:
         EMPLOYMENT_HOOKS.append(func)

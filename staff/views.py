@@ -25,6 +25,7 @@ from .selectors import roster_search
 from .services import (
     enrollment_administrator_add,
     enrollment_administrator_remove,
+    leaver_consequences,
     staff_create,
     staff_terminate,
     staff_update,
@@ -127,17 +128,21 @@ def staff_edit(request, pk):
     return render(request, "staff/form.html", {"form": form, "title": f"Edit {staff.full_name}", "staff": staff})
 
 
-@require_POST
 @org_view(roles.MANAGE_STAFF)
 def staff_leaver(request, pk):
+    """Recording a leaver cannot be undone: GET shows what will happen, POST with confirm=yes does it."""
     staff = get_object_or_404(StaffMember, pk=pk, organization=request.organization)
     if staff.employment_status == EmploymentStatus.TERMINATED:
         messages.info(request, f"{staff.full_name} is already recorded as a leaver.")
-    else:
+        return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
         staff_terminate(staff=staff, acting_user=request.user, end_date=timezone.localdate())
         messages.success(request, f"{staff.full_name} recorded as a leaver; every portal account is flagged for "
                                   "deactivation and the tasks are in the administrators' queues.")
-    return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
+        return redirect("staff_detail", org_slug=request.organization.slug, pk=staff.pk)
+    return render(request, "staff/leaver_confirm.html", {
+        "staff": staff, "consequences": leaver_consequences(staff), "today": timezone.localdate(),
+        "not_confirmed": request.method == "POST"})
 
 
 @org_view(roles.MANAGE_STAFF)

@@ -22,14 +22,19 @@ def untrained_holder_specs(organization, now: datetime.datetime) -> list:
     today = now.date()
     accounts = PortalAccount.objects.filter(organization=organization, status=AccountStatus.ACTIVE)
     specs = []
+    holders = None  # account id -> (person, portal), read once when there is a finding to name
     for req in requirements_for_accounts(organization, accounts, modules):
         state = req.state(today)
         if state not in ("due", EXPIRED):
             continue
         why = (f"completion expired on {req.expires_on:%Y-%m-%d}" if state == EXPIRED else "never completed")
+        if holders is None:
+            holders = {pk: (person, portal) for pk, person, portal in accounts.values_list(
+                "pk", "staff_member__full_name", "enrollment__portal__name")}
+        person, portal = holders.get(req.account_id, ("", ""))
         specs.append(FindingSpec(
             UNTRAINED_HOLDER, Severity.MEDIUM, f"{UNTRAINED_HOLDER}:{req.account_id}:{req.module.pk}",
-            f"Untrained holder: {req.module.title} ({why})",
+            f"Untrained holder: {person} — {req.module.title} ({why}){f' for {portal}' if portal else ''}",
             "The holder of this active portal account needs this training module. Record the completion "
             "(Training), or have them attest it on My training.",
             staff_member_id=req.staff_member_id, portal_account_id=req.account_id))

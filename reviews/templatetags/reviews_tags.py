@@ -1,13 +1,21 @@
 from django import template
 
-register = template.Library()
+from reviews.models import FLAG_LABELS
 
-FLAG_LABELS = {
-    "terminated": "Left the practice", "on_leave": "On leave", "inactive": "Inactive",
-    "beyond_policy": "Beyond policy", "open_findings": "Open findings", "no_mfa": "No MFA",
-}
+register = template.Library()
 
 
 @register.filter
 def flag_label(flag: str) -> str:
     return FLAG_LABELS.get(flag, flag.replace("_", " ").capitalize())
+
+
+@register.filter
+def account_status_label(code: str) -> str:
+    """An account status by its name ("deactivation_pending" -> "Deactivation pending")."""
+    from access.models import AccountStatus
+
+    try:
+        return AccountStatus(code).label
+    except ValueError:
+        return str(code or "").replace("_", " ").capitalize()

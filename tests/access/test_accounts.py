@@ -170,5 +170,5 @@ def test_governed_models_leave_field_diffs_in_the_audit_log(world, desk):
     enrollment, jane, _ = desk
     account = _active(jane, enrollment, "jdoe01", world.alice)
     portal_account_transition(account=account, to_status="suspended", acting_user=world.alice)
-    diffs = AuditEvent.objects.filter(action="access.portalaccount.updated", object_pk=str(account.pk))
+    diffs = AuditEvent.objects.filter(action="portal_account.updated", object_pk=str(account.pk))
     assert diffs.exists()

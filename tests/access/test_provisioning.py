@@ -57,7 +57,7 @@ def test_a_new_hire_gets_proposals_tasks_and_then_active_accounts(world, directo
 def test_functions_beyond_policy_are_refused_in_the_wizard(world, directory):
     maria, availity, *_ = directory
     tom = make_staff(world.org, "Tom Reed", job_role=JobRole.FRONT_DESK)
-    with pytest.raises(ValidationError, match="remittance_era on Availity Essentials is beyond"):
+    with pytest.raises(ValidationError, match="on Availity Essentials is beyond"):
         provisioning_plan_apply(staff=tom, acting_user=world.alice,
                                 selections=[(availity, ["eligibility_benefits", "remittance_era"])])
     assert not PortalAccount.objects.exists() and not ProvisioningTask.objects.exists()

@@ -58,7 +58,7 @@ def test_billing_manager_reviews_from_the_queue_and_the_administrator_signs_off(
     hank_card.get_by_label("Claim status", exact=False).check()
     hank_card.get_by_label(re.compile("^Reason")).fill("Claim status moved to the billing desk")
     hank_card.get_by_role("button", name="Record decision").click()
-    expect(hank_card.get_by_role("status")).to_contain_text("remove claim_status")
+    expect(hank_card.get_by_role("status")).to_contain_text("remove Claim status")  # a name, never the code
     page.reload()
     expect(page.get_by_text("Nothing waits for you.")).to_be_visible()
 
@@ -79,6 +79,8 @@ def test_billing_manager_reviews_from_the_queue_and_the_administrator_signs_off(
         page.get_by_role("button", name="Mark done").first.click()
         expect(page.get_by_text("remediation recorded as done")).to_be_visible()
     page.get_by_label("Sign-off note").fill("Q4 review complete")
+    expect(page.locator("#signoff-consequences")).to_contain_text("Signing off closes the campaign for good")
+    page.get_by_label("I understand", exact=False).check()
     page.get_by_role("button", name="Sign off the campaign").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Signed off")
 

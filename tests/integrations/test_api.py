@@ -111,7 +111,7 @@ def test_the_audit_events_of_an_api_change_name_the_credential(world, hr):
     assert response.status_code == 201
     events = AuditEvent.objects.filter(organization_id=world.org.pk, object_type="staff.staffmember",
                                        object_pk=str(response.json()["id"]))
-    assert {"staff.created", "staff.staffmember.created"} <= set(events.values_list("action", flat=True))
+    assert {"staff.created"} <= set(events.values_list("action", flat=True))
     assert {(e.actor_type, e.actor_label, e.actor_ref) for e in events} == {
         ("api", "api:HR system", hr.credential.key_id)}
     assert all(e.actor_id is None for e in events)
@@ -154,7 +154,9 @@ def test_terminate_through_the_api_creates_the_deactivation_tasks(world, hr, dja
     tasks = ProvisioningTask.objects.filter(organization=world.org, kind=ProvisioningTask.Kind.DEACTIVATE)
     assert sorted(tasks.values_list("portal_account_id", flat=True)) == sorted(a.pk for a in accounts)
     assert set(tom.portal_accounts.values_list("status", flat=True)) == {AccountStatus.DEACTIVATION_PENDING}
-    event = AuditEvent.objects.get(action="staff.updated", object_pk=str(tom.pk))
+    # The service's event and the roster row's diff share the one canonical name (issue 13): the service's
+    # carries the message.
+    event = AuditEvent.objects.filter(action="staff.updated", object_pk=str(tom.pk)).exclude(message="").get()
     assert event.actor_type == "api" and event.actor_label == "api:HR system" and "HR ticket 4411" in event.message
     assert not AuditEvent.objects.filter(organization_id=world.org.pk, actor_type="anonymous").exists()
 
@@ -174,9 +176,14 @@ def test_portal_accounts_show_functions_and_status_and_no_password_data(world, m
 def test_findings_lists_open_findings(world, make_credential, api):
     tom = make_staff(world.org, "Tom Left")
     _accounts_for(world, tom)
+    # Left yesterday (recorded late): no offboarding grace, the leaver findings are open at once.
+    import datetime
+
+    from django.utils import timezone
+
     from staff.services import staff_terminate
 
-    staff_terminate(staff=tom, acting_user=world.alice)
+    staff_terminate(staff=tom, acting_user=world.alice, end_date=timezone.localdate() - datetime.timedelta(days=1))
     _, token = make_credential(roles.VIEW_FINDINGS, name="GRC tool")
     rows = api(token).get(url(world.org, "findings/")).json()["results"]
     assert rows and all(r["id"] and r["rule"] and r["severity"] for r in rows)
@@ -257,5 +264,5 @@ def test_the_credential_acts_only_for_the_duration_of_its_request(world, hr, cli
                                             {"work_email": "b@cascade.example", "full_name": "B", "job_role": "coder"},
                                             content_type="application/json")
     assert response.status_code == 201
-    event = AuditEvent.objects.get(action="staff.created", object_pk=str(response.json()["id"]))
-    assert (event.actor_type, event.actor_label) == ("user", "alice@cascade.example")
+    events = AuditEvent.objects.filter(action="staff.created", object_pk=str(response.json()["id"]))
+    assert events and {(e.actor_type, e.actor_label) for e in events} == {("user", "alice@cascade.example")}

@@ -165,7 +165,7 @@ def test_the_dashboard_counts_open_checklists_and_the_nav_links_them(world, prac
 
 
 def test_the_roster_pages_leaver_button_opens_the_checklist_at_once(world, practice, client_for):
-    response = client_for(world.alice).post(reverse("staff_leaver", args=["cascade", practice["tom"].pk]))
+    response = client_for(world.alice).post(reverse("staff_leaver", args=["cascade", practice["tom"].pk]), {"confirm": "yes"})
     assert response.status_code == 302
     case = OffboardingCase.objects.get(staff_member=practice["tom"])
     assert case.items.count() == 2 and case.recorded_by_label == world.alice.email

@@ -60,7 +60,7 @@ def test_change_gives_a_change_task_that_removes_the_chosen_functions(rw, campai
     task = item.remediation_task
     assert task.kind == ProvisioningTask.Kind.CHANGE
     assert sorted(task.functions.values_list("code", flat=True)) == ["eligibility_benefits"]
-    assert "Remove: claim_status" in task.notes
+    assert "Remove: Claim status." in task.notes  # function names, never codes
     # When the portal administrator does it, the account loses exactly that function.
     from access.services import task_complete
 

@@ -76,14 +76,14 @@ def test_evidence_csv_has_scope_launch_access_decisions_remediation_close_and_si
     assert lines[3][0] == "# sign-off" and lines[3][1].startswith("alice@cascade.example at ")
     rows = {r["holder"]: r for r in csv.DictReader(io.StringIO("\n".join(text.splitlines()[4:])))}
     gina = rows["Gina Front"]
-    assert gina["functions_at_launch"] == "claim_status eligibility_benefits"
+    assert gina["functions_at_launch"] == "Claim status, Eligibility & benefits"  # names, never codes
     assert gina["decision"] == "Revoke" and gina["reason"] == "Left intake" and gina["decided_by"] == "Bob Billing"
     assert gina["decided_at"] and gina["reviewer"] == "bob@cascade.example"
     assert gina["remediation_status"] == "Done" and gina["payer_confirmation"] == "Availity ref 99812"
     assert gina["remediation_completed_by"] == "alice@cascade.example"
-    assert gina["access_at_close"] == "deactivated: claim_status eligibility_benefits"
+    assert gina["access_at_close"] == "deactivated: Claim status, Eligibility & benefits"
     bob = rows["Bob Billing"]
-    assert bob["functions_removed"] == "remittance_era" and bob["access_at_close"] == "active: eligibility_benefits"
+    assert bob["functions_removed"] == "Remittance / ERA" and bob["access_at_close"] == "active: Eligibility & benefits"
     assert rows["Frank Front"]["decision"] == "Keep" and rows["Frank Front"]["remediation_task"] == ""
     event = AuditEvent.objects.get(action="review_campaign.evidence_exported")
     assert event.changes == {"format": [None, "csv"]} and event.actor_label == "carol@cascade.example"

@@ -63,8 +63,8 @@ def test_only_administrators_upload(world, client_for, user):
 def test_the_leaver_button_flags_and_is_idempotent(world, client_for):
     lee = make_staff(world.org, "Lee Leaver")
     client = client_for(world.alice)
-    client.post(url("staff_leaver", lee.pk))
-    client.post(url("staff_leaver", lee.pk))
+    client.post(url("staff_leaver", lee.pk), {"confirm": "yes"})
+    client.post(url("staff_leaver", lee.pk), {"confirm": "yes"})
     lee.refresh_from_db()
     assert lee.employment_status == "terminated" and lee.end_date is not None
 

@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_practice_locations'),
         ('accounts', '0004_invitations'),
+        ('accounts', '0003_organization_time_zone'),
     ]
 
     operations = [
