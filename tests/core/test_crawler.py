@@ -153,12 +153,13 @@ def _route_values(org):
     from django.db.models import Q
 
     from access.models import PortalAccount, ProvisioningTask
-    from accounts.models import GroupNPI, MedicarePTAN, Membership
+    from accounts.models import GroupNPI, Invitation, MedicarePTAN, Membership, PracticeLocation
     from audits.models import AuditEvent
     from carriers.models import Carrier, Contract, Portal, PortalEnrollment
     from findings.models import Finding
     from integrations.models import ApiCredential
     from offboarding.models import ChecklistItem, OffboardingCase
+    from reconciliation.models import Difference, UserListUpload
     from reviews.models import ReviewCampaign, ReviewItem
     from staff.models import EnrollmentAdministrator, StaffMember
     from training.models import TrainingModule
@@ -182,7 +183,21 @@ def _route_values(org):
                    .values_list("object_type", "object_pk").distinct()[:5])
     ids = {
         "organization_identifier_remove": [{"kind": "npi", "pk": p} for p in pks(GroupNPI.objects.filter(**mine))]
-        + [{"kind": "ptan", "pk": p} for p in pks(MedicarePTAN.objects.filter(**mine))],
+        + [{"kind": "ptan", "pk": p} for p in pks(MedicarePTAN.objects.filter(**mine))]
+        + [{"kind": "location", "pk": p} for p in pks(PracticeLocation.objects.filter(**mine))],
+        "invitation": [{"pk": p} for p in pks(Invitation.objects.filter(**mine))],
+        "invitation_withdraw": [{"pk": p} for p in pks(Invitation.objects.filter(**mine))],
+        "reconciliation_upload": [{"pk": p} for p in enrollments],
+        "reconciliation_mapping": [{"pk": p} for p in enrollments],
+        "reconciliation_upload_detail": [{"pk": p} for p in pks(UserListUpload.objects.filter(**mine))],
+        "reconciliation_resolve": [{"pk": p} for p in pks(Difference.objects.filter(**mine))],
+        "api-review-campaign": [{"campaign_id": p} for p in campaigns],
+        "api-review-items": [{"campaign_id": p} for p in campaigns],
+        "api-review-item-decide": [{"item_id": p} for p in items],
+        # SCIM answers a bearer credential only: a signed-in person gets 401 whatever the id.
+        "scim-schema": [{"schema_id": "urn:ietf:params:scim:schemas:core:2.0:User"}],
+        "scim-resource-type": [{"type_id": "User"}],
+        "scim-user": [{"scim_id": p} for p in staff],
         "member_remove": [{"pk": p} for p in memberships],
         "security_member_unlock": [{"pk": p} for p in memberships],
         "security_member_mfa_reset": [{"pk": p} for p in memberships],

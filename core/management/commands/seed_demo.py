@@ -55,7 +55,7 @@ class Command(BaseCommand):
             users = [self._user(email, name, roles, operator, orgs) for email, name, roles, operator in DEMO_USERS]
         for step in (("carriers.demo", "seed_demo_directory"), ("staff.demo", "seed_demo_staff"),
                      ("training.demo", "seed_demo_training"), ("reviews.demo", "seed_demo_review"),
-                     ("compliance.demo", "seed_demo_trends")):
+                     ("reconciliation.demo", "seed_demo_reconciliation"), ("compliance.demo", "seed_demo_trends")):
             func = _optional(*step)
             for org in orgs.values():
                 if func:
