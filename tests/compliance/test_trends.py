@@ -141,10 +141,10 @@ def test_summary_csv_is_formula_safe_and_audited(world, client_for):
     assert AuditEvent.objects.filter(action="compliance.summary_exported", actor_id=world.alice.pk).exists()
 
 
-@pytest.mark.parametrize("path", ["/summary/", "trends"])
+@pytest.mark.parametrize("path", ["/summary/", "trends", "dashboard"])
 def test_query_counts_stay_flat_as_data_grows(world, client_for, path):
     client = client_for(world.alice)
-    url = path if path.startswith("/") else f"/o/{world.org.slug}/trends/"
+    url = path if path.startswith("/") else f"/o/{world.org.slug}/{'trends/' if path == 'trends' else ''}"
 
     def measure(orgs, days):
         for i in range(orgs):
