@@ -14,6 +14,7 @@ missed target: targets are reported in the table, not asserted.
 from __future__ import annotations
 
 import argparse
+import base64
 import importlib
 import json
 import os
@@ -63,7 +64,9 @@ def prepare_database(url: str, data_template: str | None = None) -> None:
                 cur.execute(f'CREATE DATABASE "{template}"')
     finally:
         conn.close()
-    env = {**os.environ, "DATABASE_URL": parts._replace(path=f"/{template}").geturl()}
+    # The suites run under the test settings (throwaway keys, demo commands allowed): so does this migrate.
+    env = {**os.environ, "DATABASE_URL": parts._replace(path=f"/{template}").geturl(),
+           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")}
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     conn = _admin_connect(url)
@@ -119,6 +122,8 @@ def main(argv=None) -> int:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+    # Checkpoints are signed: a throwaway key for this throwaway database, unless one is given.
+    os.environ.setdefault("AUDIT_SIGNING_KEY", base64.b64encode(os.urandom(32)).decode())
     sys.path.insert(0, str(ROOT))
     import django
 
