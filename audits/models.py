@@ -137,7 +137,7 @@ def _insert(event, using: str) -> bool:
         columns = ", ".join(qn(f.column) for f in fields)
         back = ", ".join(qn(f.column) for f in returning)
         marks = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {back}"  # noqa: S608 (model metadata)
+        sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {back}"  # noqa: S608 (model metadata)  # nosec B608 -- names from the model's metadata; values are parameters
         cached = _INSERT_SQL[using] = (sql, fields, returning)
     sql, fields, returning = cached
     params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]

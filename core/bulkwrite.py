@@ -84,7 +84,7 @@ def write_rows(model, columns: Sequence[str], rows: Iterable[Sequence], *, now=N
     tail = tuple(_sqlite_value(v) for _, v in extra)
     names = ", ".join(connection.ops.quote_name(c) for c in all_columns)
     marks = ", ".join(["%s"] * len(all_columns))
-    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})"  # noqa: S608 (model names)
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({names}) VALUES ({marks})"  # noqa: S608 (model names)  # nosec B608 -- names from the model's metadata; values are parameters
     count = 0
     batch = []
     with connection.cursor() as cur:
@@ -128,7 +128,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, t
 def next_id(model) -> int:
     with connection.cursor() as cur:
         pk, table = connection.ops.quote_name(model._meta.pk.column), connection.ops.quote_name(model._meta.db_table)
-        cur.execute(f"SELECT COALESCE(MAX({pk}), 0) + 1 FROM {table}")  # noqa: S608 (model names)
+        cur.execute(f"SELECT COALESCE(MAX({pk}), 0) + 1 FROM {table}")  # noqa: S608 (model names)  # nosec B608 -- names from the model's metadata
         return cur.fetchone()[0]
 
 
@@ -141,7 +141,7 @@ def sync_sequence(model) -> None:
         cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
         seq = cur.fetchone()[0]
         if seq:
-            cur.execute(f"SELECT setval(%s, (SELECT COALESCE(MAX({pk}), 0) + 1 FROM {table}), false)", [seq])  # noqa: S608
+            cur.execute(f"SELECT setval(%s, (SELECT COALESCE(MAX({pk}), 0) + 1 FROM {table}), false)", [seq])  # noqa: S608  # nosec B608 -- names from the model's metadata
 
 
 def insert_ignoring_conflicts(model, columns: Sequence[str], rows: Sequence[Sequence], *, now=None) -> int:
@@ -158,10 +158,10 @@ def insert_ignoring_conflicts(model, columns: Sequence[str], rows: Sequence[Sequ
     if connection.vendor == "postgresql":
         scratch = q(f"{model._meta.db_table}_incoming")
         with connection.cursor() as cur:
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608  # nosec B608 -- names from the model's metadata
             cur.execute(f"TRUNCATE {scratch}")
             copy_rows(f"{model._meta.db_table}_incoming", all_columns, rows, tail=[v for _, v in extra])
-            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} ON CONFLICT DO NOTHING")  # noqa: S608
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} ON CONFLICT DO NOTHING")  # noqa: S608  # nosec B608 -- names from the model's metadata
             cur.execute(f"TRUNCATE {scratch}")
         return len(rows)
     tail = tuple(_sqlite_value(v) for _, v in extra)

@@ -127,7 +127,7 @@ def _weighted(rng, pairs):
 class Generator:
     def __init__(self, sizes: Sizes, log=print):
         self.s = sizes
-        self.rng = random.Random(sizes.seed)
+        self.rng = random.Random(sizes.seed)  # nosec B311 -- reproducible invented demo data, nothing secret
         self.now = timezone.now()
         self.today = sizes.as_of or timezone.localdate(self.now)
         if sizes.as_of:
