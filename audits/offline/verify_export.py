@@ -161,7 +161,10 @@ def check_rows(data: bytes, manifest: dict, report: Report) -> int:
     first_bad = None
     count = 0
     sha = hashlib.sha256
-    for number, raw in enumerate(data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"), start=1):
+    lines = data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n")
+    if lines == [b""]:
+        lines = []  # an export whose filter matched nothing: no rows to check
+    for number, raw in enumerate(lines, start=1):
         count += 1
         try:
             row = json.loads(raw)
