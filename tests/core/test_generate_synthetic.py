@@ -13,6 +13,7 @@ def test_refuses_with_debug_off_and_writes_nothing(settings):
     from accounts.models import Organization
 
     settings.DEBUG = False
+    settings.PORTALGOV_DEMO_COMMANDS_ALLOWED = False  # the test settings allow demo commands; production does not
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("generate_synthetic", orgs=1, staff=5, portals=1, events=0)
     assert not Organization.objects.exists()
