@@ -22,7 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+
+from benchmarks.table import print_table, row
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_COPY = "raw COPY (SELECT * FROM audits_auditevent)"
@@ -181,12 +184,7 @@ def _since_for(newest: int) -> str:
     return row[0].isoformat() if row else ""
 
 
-def _row(measure, value, unit, reference, reference_value, target, met, notes="", ratio=None):
-    if ratio is None:
-        ratio = value / reference_value if reference_value else 0.0
-    return {"suite": "audit", "measure": measure, "value": round(value, 2), "unit": unit, "reference": reference,
-            "reference_value": round(reference_value, 2), "ratio": round(ratio, 3), "target": target, "met": bool(met),
-            "notes": notes}
+_row = partial(row, "audit")  # one row builder for every suite (benchmarks/table.py)
 
 
 def run(quick: bool) -> list[dict]:
@@ -251,13 +249,7 @@ def run(quick: bool) -> list[dict]:
     return rows
 
 
-def print_table(rows: list[dict], out=sys.stdout) -> None:
-    out.write(f"{'measure':<36} {'value':>12} {'unit':<9} {'reference':>12} {'ratio':>7} {'target':<28} met\n")
-    for r in rows:
-        out.write(f"{r['measure']:<36} {r['value']:>12,.0f} {r['unit']:<9} {r['reference_value']:>12,.0f} "
-                  f"{r['ratio']:>7.2f} {r['target']:<28} {'yes' if r['met'] else 'NO'}\n")
-    for r in rows:
-        out.write(f"  {r['measure']}: {r['notes']} (reference: {r['reference']})\n")
+
 
 
 def main(argv=None) -> int:

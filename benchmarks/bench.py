@@ -25,6 +25,8 @@ import traceback
 from pathlib import Path
 from urllib.parse import urlparse
 
+from benchmarks.table import print_table
+
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["jobs", "audit", "writes", "pages"]  # jobs first: it opens the findings and campaigns pages show
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portalgov_bench"
@@ -40,19 +42,24 @@ def _admin_connect(url):
     return conn
 
 
+def _recreate_from(url: str, name: str, template: str) -> None:
+    """Drop the bench database and create it again as a copy of `template` (names are our own settings)."""
+    conn = _admin_connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        conn.close()
+
+
 def prepare_database(url: str, data_template: str | None = None) -> None:
     """Migrate the template (fast when it is current), then clone it into a fresh bench database.
     data_template: clone this already generated database instead (generation skipped)."""
     parts = urlparse(url)
     name = parts.path.lstrip("/")
     if data_template:
-        conn = _admin_connect(url)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{data_template}"')
-        finally:
-            conn.close()
+        _recreate_from(url, name, data_template)
         print(f"bench database {name}: cloned from the generated data in {data_template}")
         return
     template = f"{name}_template"
@@ -69,38 +76,11 @@ def prepare_database(url: str, data_template: str | None = None) -> None:
            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")}
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    conn = _admin_connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        conn.close()
+    _recreate_from(url, name, template)
     print(f"bench database {name}: migrated template cloned in {time.perf_counter() - t0:.1f} s")
 
 
-def print_table(rows: list[dict]) -> None:
-    def fmt(v, unit=""):
-        if v is None:
-            return ""
-        if isinstance(v, bool):
-            return "yes" if v else "NO"
-        if isinstance(v, float):
-            v = f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
-        elif isinstance(v, int):
-            v = f"{v:,}"
-        return f"{v} {unit}".strip()
 
-    table = [("suite", "measure", "value", "reference", "ratio", "target", "met")]
-    for r in rows:
-        ref = f"{fmt(r['reference_value'], r['unit'])} ({r['reference']})" if r.get("reference") else ""
-        table.append((r["suite"], r["measure"], fmt(r["value"], r["unit"]), ref, fmt(r["ratio"]),
-                      r.get("target") or "", fmt(r.get("met"))))
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
-    for n, row in enumerate(table):
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-        if n == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 
 
 def main(argv=None) -> int:

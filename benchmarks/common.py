@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from .table import row
+
 SIZES = {
     "full": {"orgs": 50, "staff": 400, "portals": 15, "events": 2_000_000},
     "quick": {"orgs": 3, "staff": 60, "portals": 6, "events": 30_000},
@@ -19,19 +21,8 @@ FIELDS = ("suite", "measure", "value", "unit", "reference", "reference_value", "
 
 def result(suite: str, measure: str, value, unit: str, *, reference: str = "", reference_value=None,
            target: str = "", met: bool | None = None, notes: str = "") -> dict:
-    """One line of the table; ratio = value / reference_value (how many times the reference it costs)."""
-    ratio = None
-    if reference_value not in (None, 0) and value is not None:
-        ratio = round(value / reference_value, 2)
-    return {"suite": suite, "measure": measure, "value": _round(value), "unit": unit, "reference": reference,
-            "reference_value": _round(reference_value), "ratio": ratio, "target": target, "met": met,
-            "notes": notes}
-
-
-def _round(value):
-    if isinstance(value, float):
-        return round(value, 3 if abs(value) < 10 else 1)
-    return value
+    """One line of the table (benchmarks.table.row, by keyword)."""
+    return row(suite, measure, value, unit, reference, reference_value, target, met, notes)
 
 
 class QueryCounter:

@@ -29,7 +29,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 from pathlib import Path
+
+from benchmarks.table import row, standalone
 
 SUITE = "pages"
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,12 +50,7 @@ end
 """
 
 
-def _row(measure, value, unit, reference, reference_value, target, met, notes="", ratio=None):
-    if ratio is None and reference_value:
-        ratio = round(value / reference_value, 3)
-    return {"suite": SUITE, "measure": measure, "value": None if value is None else round(value, 3), "unit": unit,
-            "reference": reference, "reference_value": None if reference_value is None else round(reference_value, 3),
-            "ratio": ratio, "target": target, "met": met, "notes": notes}
+_row = partial(row, SUITE)  # one row builder for every suite (benchmarks/table.py)
 
 
 # --- who and what ----------------------------------------------------------------------------------
@@ -335,28 +333,8 @@ def run(quick: bool) -> list[dict]:
     return rows
 
 
-def print_table(rows: list[dict]) -> None:
-    head = f"{'measure':42} {'value':>9} {'unit':6} {'reference':>10} {'ratio':>6}  {'target':18} met"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        value = "-" if r["value"] is None else f"{r['value']:.1f}"
-        ref = "" if r["reference_value"] is None else f"{r['reference_value']:.1f}"
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        met = "" if r["met"] is None else ("yes" if r["met"] else "NO")
-        print(f"{r['measure']:42} {value:>9} {r['unit']:6} {ref:>10} {ratio:>6}  {r['target']:18} {met}")
-        if r["notes"]:
-            print(f"{'':42}   {r['notes']}")
-
-
 def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    print_table(run(quick="--quick" in argv))
+    standalone(run, argv)
 
 
 if __name__ == "__main__":

@@ -17,18 +17,15 @@ stay (the log is append-only), about 4 x SAVES of them.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
+from functools import partial
+
+from benchmarks.table import row, standalone
 
 SUITE = "writes"
 
 
-def _row(measure, value, unit, reference, reference_value, target, met, notes="", ratio=None):
-    if ratio is None and reference_value:
-        ratio = round(value / reference_value, 3)
-    return {"suite": SUITE, "measure": measure, "value": round(value, 4), "unit": unit, "reference": reference,
-            "reference_value": None if reference_value is None else round(reference_value, 4), "ratio": ratio,
-            "target": target, "met": met, "notes": notes}
+_row = partial(row, SUITE)  # one row builder for every suite (benchmarks/table.py)
 
 
 def _practice(tag: str):
@@ -154,28 +151,8 @@ def run(quick: bool) -> list[dict]:
     ]
 
 
-def print_table(rows: list[dict]) -> None:
-    head = f"{'measure':44} {'value':>10} {'unit':9} {'reference':>12} {'ratio':>7}  {'target':15} met"
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        ref = "" if r["reference_value"] is None else f"{r['reference_value']:.3f}"
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        met = "" if r["met"] is None else ("yes" if r["met"] else "NO")
-        print(f"{r['measure']:44} {r['value']:10.3f} {r['unit']:9} {ref:>12} {ratio:>7}  {r['target']:15} {met}")
-        if r["notes"]:
-            print(f"{'':44}   {r['notes']}")
-
-
 def main(argv=None) -> None:
-    import os
-
-    argv = sys.argv[1:] if argv is None else argv
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")
-    import django
-
-    django.setup()
-    print_table(run(quick="--quick" in argv))
+    standalone(run, argv)
 
 
 if __name__ == "__main__":
