@@ -85,7 +85,7 @@ def test_sign_off_is_refused_with_its_button_disabled_while_a_flagged_item_stand
         "1 flagged item was kept in bulk; decide each on its own, with its own reason."]
     client = client_for(rw.w.alice)
     html = client.get(url("reviews_campaign", campaign.pk)).content.decode()
-    assert '<button type="submit" disabled aria-describedby="signoff-blockers">Sign off the campaign</button>' in html
+    assert '<button type="submit" disabled aria-disabled="true" aria-describedby="signoff-blockers">Sign off the campaign</button>' in html
     response = client.post(url("reviews_sign_off", campaign.pk), {"confirm": "on"}, follow=True)
     assert "cannot be signed off yet" in response.content.decode()
     campaign.refresh_from_db()
