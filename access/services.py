@@ -374,6 +374,77 @@ def provisioning_plan_apply(*, staff: StaffMember, acting_user,
     return tasks
 
 
+# Status changes that cannot be taken back: the account page shows what they set in motion and asks to confirm.
+CONFIRMED_STATUSES = frozenset({AccountStatus.DEACTIVATION_PENDING, AccountStatus.DEACTIVATED})
+
+
+@transaction.atomic
+def portal_account_deactivate(*, account: PortalAccount, acting_user, reason: str = "", notes: str = "",
+                              reevaluate: bool = True) -> ProvisioningTask | None:
+    """Start removing an account: a request not yet carried out is withdrawn (deactivated at once); a live
+    account moves to deactivation pending and its portal administrator gets a deactivation task (the payer's
+    confirmation is recorded on that task). Returns the task, or None for a withdrawn request."""
+    if account.status == AccountStatus.REQUESTED:
+        portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATED, acting_user=acting_user,
+                                  reason=reason or "request withdrawn", reevaluate=reevaluate)
+        return None
+    if account.status != AccountStatus.DEACTIVATION_PENDING:
+        portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATION_PENDING,
+                                  acting_user=acting_user, reason=reason, reevaluate=False)
+    task = provisioning_task_create(account=account, kind=ProvisioningTask.Kind.DEACTIVATE, acting_user=acting_user,
+                                    notes=notes or reason)
+    if reevaluate:
+        _reevaluate(account.organization)
+    return task
+
+
+def task_consequence(account: PortalAccount, kind: str, open_tasks=None) -> str:
+    """Who gets the work a change asks for, and by when, as provisioning_task_create will decide it."""
+    kind = ProvisioningTask.Kind(kind)
+    if open_tasks is None:
+        open_tasks = list(account.tasks.filter(status=ProvisioningTask.Status.OPEN).select_related("assignee"))
+    existing = next((t for t in open_tasks if t.kind == kind), None)
+    label = {ProvisioningTask.Kind.PROVISION: "account creation", ProvisioningTask.Kind.CHANGE: "function change",
+             ProvisioningTask.Kind.DEACTIVATE: "deactivation"}[kind]
+    if existing is not None:
+        return (f"The open {label} task #{existing.pk} stays with "
+                f"{existing.assignee.full_name if existing.assignee else 'no one yet'}.")
+    assignee = enrollment_task_assignee(account.enrollment)
+    due = timezone.localdate() + datetime.timedelta(days=DEFAULT_TASK_DAYS[kind])
+    to = (assignee.full_name if assignee else
+          f"no one: {account.enrollment.portal.name} has no active portal administrator; name one on its enrollment")
+    return f"A {label} task goes to {to}, due {due:%Y-%m-%d}; it is done when the portal's confirmation is recorded."
+
+
+def transition_consequences(account: PortalAccount, to_status: str) -> list[str]:
+    """What a status change will set in motion, in words, before it is made (for the confirmation step).
+    Raises InvalidTransition for a change the lifecycle does not allow, as the change itself would."""
+    check_transition(account.status, to_status)
+    who = account.staff_member.full_name
+    portal = account.enrollment.portal.name
+    user_id = account.portal_user_id or "not recorded"
+    open_tasks = list(account.tasks.filter(status=ProvisioningTask.Status.OPEN).select_related("assignee"))
+    lines = []
+    if to_status == AccountStatus.DEACTIVATION_PENDING:
+        lines.append(f"{who}'s {portal} account (user ID {user_id}) moves to deactivation pending: it counts as "
+                     "access still to remove until the portal confirms the deactivation.")
+        lines.append(task_consequence(account, ProvisioningTask.Kind.DEACTIVATE, open_tasks))
+        lines.append("This cannot be undone: once pending, the account can only become deactivated.")
+    elif to_status == AccountStatus.DEACTIVATED:
+        if account.status == AccountStatus.REQUESTED:
+            lines.append(f"The request for a {portal} account for {who} is withdrawn.")
+        else:
+            lines.append(f"{who}'s {portal} account (user ID {user_id}) is recorded as deactivated on the portal. "
+                         "Write the portal's confirmation in the reason.")
+        if open_tasks:
+            lines.append(f"{len(open_tasks)} open task{'s' if len(open_tasks) != 1 else ''} on this account "
+                         f"({', '.join(f'#{t.pk} {t.get_kind_display().lower()}' for t in open_tasks)}) "
+                         f"{'are' if len(open_tasks) != 1 else 'is'} cancelled.")
+        lines.append("This is final: a deactivated account never becomes active again; a returning person gets "
+                     "a new account request.")
+    return lines
+
+
 @transaction.atomic
 def accounts_flag_for_employment_change(*, staff: StaffMember, acting_user) -> list[ProvisioningTask]:
     """A leaver's accounts all go to deactivation pending at once, each with a deactivation task;
@@ -384,15 +455,11 @@ def accounts_flag_for_employment_change(*, staff: StaffMember, acting_user) -> l
         return tasks
     accounts = PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
     for account in accounts:
-        if account.status == AccountStatus.REQUESTED:
-            portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATED, acting_user=acting_user,
-                                      reason="request withdrawn: person left", reevaluate=False)
-            continue
-        if account.status != AccountStatus.DEACTIVATION_PENDING:
-            portal_account_transition(account=account, to_status=AccountStatus.DEACTIVATION_PENDING,
-                                      acting_user=acting_user, reason="person left", reevaluate=False)
-        tasks.append(provisioning_task_create(account=account, kind=ProvisioningTask.Kind.DEACTIVATE,
-                                              acting_user=acting_user))
+        task = portal_account_deactivate(
+            account=account, acting_user=acting_user, reevaluate=False,
+            reason="request withdrawn: person left" if account.status == AccountStatus.REQUESTED else "person left")
+        if task is not None:
+            tasks.append(task)
     from .policy_services import credentials_flag_for_custodian
 
     credentials_flag_for_custodian(staff=staff, acting_user=acting_user)

@@ -26,7 +26,7 @@ from staff.services import staff_create
 
 from .forms import AccountForm, CredentialForm, ExceptionRequestForm, TaskCompleteForm, TransitionForm
 from .lifecycle import InvalidTransition
-from .models import AccessException, OrganizationCredential, PortalAccount, ProvisioningTask
+from .models import AccessException, AccountStatus, OrganizationCredential, PortalAccount, ProvisioningTask
 from .policy import DEFAULT_POLICY, policy_for_organization, policy_is_customized
 from .policy_services import (
     access_policy_set,
@@ -46,11 +46,14 @@ from .selectors import (
     task_queue,
 )
 from .services import (
+    CONFIRMED_STATUSES,
     enrollment_task_assignee,
+    portal_account_deactivate,
     portal_account_transition,
     portal_account_update,
     proposed_accounts,
     provisioning_plan_apply,
+    transition_consequences,
 )
 from .services import task_complete as task_complete_service
 from .validators import normalize_user_id
@@ -203,14 +206,26 @@ def account_detail(request, pk):
         elif which == "transition":
             transition_form = TransitionForm(request.POST, account=account)
             if transition_form.is_valid():
+                to_status = transition_form.cleaned_data["to_status"]
+                reason = transition_form.cleaned_data["reason"]
                 try:
-                    portal_account_transition(account=account, acting_user=request.user,
-                                              to_status=transition_form.cleaned_data["to_status"],
-                                              reason=transition_form.cleaned_data["reason"])
+                    if to_status in CONFIRMED_STATUSES and request.POST.get("confirm") != "yes":
+                        # Deactivation cannot be taken back: say what it sets in motion, then ask.
+                        return render(request, "access/transition_confirm.html", {
+                            "account": account, "to_status": to_status, "reason": reason,
+                            "to_label": AccountStatus(to_status).label.lower(),
+                            "consequences": transition_consequences(account, to_status),
+                            "not_confirmed": "confirm" in request.POST})
+                    if to_status == AccountStatus.DEACTIVATION_PENDING:
+                        portal_account_deactivate(account=account, acting_user=request.user, reason=reason)
+                    else:
+                        portal_account_transition(account=account, acting_user=request.user, to_status=to_status,
+                                                  reason=reason)
                 except (InvalidTransition, ValidationError) as exc:
                     transition_form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
                 else:
-                    messages.success(request, "Status changed.")
+                    messages.success(request, f"{account.staff_member.full_name}'s {account.enrollment.portal.name} "
+                                              f"account is now {AccountStatus(to_status).label.lower()}.")
                     return redirect("account_detail", org_slug=org.slug, pk=account.pk)
         elif which == "exception":
             exception_form = ExceptionRequestForm(request.POST)

@@ -87,6 +87,22 @@ def credential_revoke(*, credential: ApiCredential, acting_user) -> ApiCredentia
     return credential
 
 
+def credential_revoke_consequences(credential: ApiCredential) -> list[str]:
+    """What revoking a credential does, in words, before it is done (a revoked token never works again)."""
+    if credential.revoked_at is not None:
+        return [f"“{credential.name}” was already revoked on {credential.revoked_at:%Y-%m-%d}: nothing changes."]
+    used = (f"last used {timezone.localtime(credential.last_used_at):%Y-%m-%d %H:%M %Z}" if credential.last_used_at
+            else "never used")
+    lines = [f"Every request with the “{credential.name}” token is refused (401) at once; it was {used}."]
+    if SCIM_SCOPE in credential.permissions:
+        lines.append("The identity provider's SCIM provisioning with this token stops: joiners and leavers switched "
+                     "there are no longer applied here until a new credential is set up in it.")
+    if "accounts.manage_staff" in credential.permissions:
+        lines.append("The HR sync that adds, changes and terminates staff with this token stops.")
+    lines.append("This cannot be undone: a revoked token never works again; create a new credential to replace it.")
+    return lines
+
+
 def credential_authenticate(token: str, *, now=None) -> ApiCredential | None:
     """The usable credential a token names, or None (unknown, wrong secret, expired or revoked)."""
     parts = (token or "").split("_", 2)

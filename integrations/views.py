@@ -10,7 +10,6 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from accounts import roles
 from accounts.tenancy import org_view
@@ -55,12 +54,16 @@ def credentials(request):
 
 
 @org_view(roles.MANAGE_MEMBERS)
-@require_POST
 def credential_revoke(request, pk):
+    """Revoking cannot be undone: GET (or a POST without confirm=yes) shows what will stop working."""
     credential = get_object_or_404(ApiCredential, pk=pk, organization=request.organization)
-    services.credential_revoke(credential=credential, acting_user=request.user)
-    messages.success(request, f"“{credential.name}” is revoked: its token no longer works.")
-    return redirect("integrations", request.organization.slug)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.credential_revoke(credential=credential, acting_user=request.user)
+        messages.success(request, f"“{credential.name}” is revoked: its token no longer works.")
+        return redirect("integrations", request.organization.slug)
+    return render(request, "integrations/revoke_confirm.html", {
+        "credential": credential, "labels": LABELS, "consequences": services.credential_revoke_consequences(credential),
+        "not_confirmed": request.method == "POST"})
 
 
 def signed_in_or_bearer(view):

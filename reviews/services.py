@@ -251,6 +251,58 @@ def item_decide(*, item: ReviewItem, acting_user, decision: str, reason: str = "
     return item
 
 
+# Decisions that cannot be revised once recorded (their remediation starts at once): the pages show what
+# they set in motion and ask to confirm.
+IRREVERSIBLE_DECISIONS = frozenset({Decision.REVOKE, Decision.CHANGE})
+
+
+def decision_consequences(item: ReviewItem, decision: str, removed: Iterable[str] = ()) -> list[str]:
+    """What a revoke or change will set in motion, in words, as _remediate will do it."""
+    from access import services as access_services
+
+    lines = []
+    if item.kind == ReviewItem.Kind.CREDENTIAL:
+        if decision == Decision.REVOKE:
+            credential = item.credential
+            lines.append(f"The shared login “{credential.label}” ({credential.login_id}) is marked for rotation: "
+                         "its custodians change the password and record the rotation." if not
+                         credential.rotation_required else
+                         f"The shared login “{credential.label}” is already marked for rotation.")
+    else:
+        account = (PortalAccount.objects.select_related("staff_member", "enrollment__portal")
+                   .get(pk=item.portal_account_id))
+        where = f"{account.staff_member.full_name}'s {account.enrollment.portal.name} account"
+        if account.status not in LIVE_STATUSES:
+            lines.append(f"{where} is already {account.get_status_display().lower()}: nothing is left to do on "
+                         "the portal.")
+        elif decision == Decision.REVOKE:
+            if account.status in (AccountStatus.ACTIVE, AccountStatus.SUSPENDED):
+                lines += access_services.transition_consequences(account, AccountStatus.DEACTIVATION_PENDING)
+            else:
+                lines.append(access_services.task_consequence(account, ProvisioningTask.Kind.DEACTIVATE))
+        elif decision == Decision.CHANGE:
+            names = {f["code"]: f["name"] for f in item.snapshot.get("functions", [])}
+            gone = [names.get(c, c) for c in sorted(removed)]
+            kept = [n for c, n in names.items() if c not in set(removed)]
+            lines.append(f"{where} loses {', '.join(gone)}; it keeps {', '.join(kept) or 'no function'}.")
+            lines.append(access_services.task_consequence(account, ProvisioningTask.Kind.CHANGE))
+    lines.append(f"The decision is final: a {Decision(decision).label.lower()} cannot be revised, even before the "
+                 "campaign closes, and open findings are re-evaluated at once.")
+    return lines
+
+
+def item_decision_preview(*, item: ReviewItem, acting_user, decision: str, reason: str = "",
+                          keep_until: datetime.date | None = None, functions_to_remove: Iterable[str] = ()) -> list[str]:
+    """Checks a decision exactly as item_decide will, without recording it, and says what it will do."""
+    item = ReviewItem.objects.select_related("campaign", "holder", "reviewer", "credential").get(pk=item.pk)
+    user = as_user(acting_user)
+    _check_may_decide(item, user, user_perms(user, item.organization_id))
+    decision, _reason, _keep_until, removed = _clean_decision(
+        item, decision=decision, reason=reason, keep_until=keep_until, functions_to_remove=functions_to_remove,
+        today=timezone.localdate())
+    return decision_consequences(item, decision, removed)
+
+
 class BulkResult(list):
     """The items a bulk decision decided; .skipped lists (item, reasons) for those it left to be decided one
     by one (own_decision_reasons)."""
@@ -260,12 +312,10 @@ class BulkResult(list):
         self.skipped = skipped
 
 
-@transaction.atomic
-def items_decide_bulk(*, organization, item_ids: Iterable[int], acting_user, decision: str,
-                      reason: str) -> BulkResult:
-    """One decision with one reason for a filtered set. Flagged items are skipped (decided one by one with
-    their own reason; the result says which and why). Otherwise all or nothing: if any other item may not
-    take the decision, nothing is decided and the message names the item."""
+def _bulk_choose(*, organization, item_ids: Iterable[int], acting_user, decision: str, reason: str,
+                 lock: bool) -> tuple[list, list, str]:
+    """The checks of a bulk decision: (items it decides, (item, reasons) it leaves to be decided one by one,
+    the cleaned reason). All or nothing: any other item that may not take the decision refuses the lot."""
     ids = sorted({int(i) for i in item_ids})
     if not ids:
         raise ValidationError("Select at least one item.")
@@ -278,13 +328,14 @@ def items_decide_bulk(*, organization, item_ids: Iterable[int], acting_user, dec
         raise ValidationError({"reason": "A bulk decision needs one reason that covers every selected item."})
     user = as_user(acting_user)
     perms = user_perms(user, organization)
-    items = list(ReviewItem.objects.select_for_update(of=("self",))
-                 .filter(organization=organization, pk__in=ids)
-                 .select_related("campaign", "holder", "reviewer", "credential", "portal_account").order_by("pk"))
+    items = ReviewItem.objects.filter(organization=organization, pk__in=ids)
+    if lock:
+        items = items.select_for_update(of=("self",))
+    items = list(items.select_related("campaign", "holder", "reviewer", "credential",
+                                      "portal_account__enrollment").order_by("pk"))
     if len(items) != len(ids):
         raise ValidationError("Some selected items do not exist in this organization.")
-    now = timezone.now()
-    today = timezone.localdate(now)
+    today = timezone.localdate()
     skipped, chosen = [], []
     for item in items:
         own = own_decision_reasons(item)
@@ -298,6 +349,66 @@ def items_decide_bulk(*, organization, item_ids: Iterable[int], acting_user, dec
         except ValidationError as exc:
             raise ValidationError(f"Nothing was decided. {item}: {' '.join(exc.messages)}") from exc
         chosen.append(item)
+    return chosen, skipped, reason
+
+
+def items_bulk_preview(*, organization, item_ids: Iterable[int], acting_user, decision: str,
+                       reason: str) -> BulkResult:
+    """Checks a bulk decision as items_decide_bulk will, without recording it: the items it would decide,
+    .skipped, and .summary, the lines saying what a revoke sets in motion (a few queries, whatever the count)."""
+    from access import services as access_services
+
+    chosen, skipped, _reason = _bulk_choose(organization=organization, item_ids=item_ids, acting_user=acting_user,
+                                            decision=decision, reason=reason, lock=False)
+    result = BulkResult(chosen, skipped)
+    result.summary = []
+    if decision != Decision.REVOKE:
+        return result
+    accounts = [i.portal_account for i in chosen if i.kind == ReviewItem.Kind.ACCOUNT]
+    credentials = [i.credential for i in chosen if i.kind == ReviewItem.Kind.CREDENTIAL]
+    live = [a for a in accounts if a.status in LIVE_STATUSES]
+    moving = [a for a in live if a.status in (AccountStatus.ACTIVE, AccountStatus.SUSPENDED)]
+    if moving:
+        result.summary.append(f"{len(moving)} portal account{'s move' if len(moving) != 1 else ' moves'} to "
+                              "deactivation pending (this cannot be undone).")
+    if live:
+        have_task = set(ProvisioningTask.objects.filter(
+            portal_account__in=live, kind=ProvisioningTask.Kind.DEACTIVATE,
+            status=ProvisioningTask.Status.OPEN).values_list("portal_account_id", flat=True))
+        assignees, per_person = {}, {}
+        for account in live:
+            if account.pk in have_task:
+                continue
+            if account.enrollment_id not in assignees:
+                assignees[account.enrollment_id] = access_services.enrollment_task_assignee(account.enrollment)
+            who = assignees[account.enrollment_id]
+            name = who.full_name if who else "no one (the portal has no active portal administrator)"
+            per_person[name] = per_person.get(name, 0) + 1
+        for name, n in sorted(per_person.items()):
+            result.summary.append(f"{n} deactivation task{'s go' if n != 1 else ' goes'} to {name}.")
+        if have_task:
+            result.summary.append(f"{len(have_task)} account{'s already have' if len(have_task) != 1 else ' already has'}"
+                                  " an open deactivation task; it stays.")
+    if len(live) < len(accounts):
+        n = len(accounts) - len(live)
+        result.summary.append(f"{n} account{'s are' if n != 1 else ' is'} already deactivated: nothing to do.")
+    if credentials:
+        result.summary.append(f"{len(credentials)} shared login{'s are' if len(credentials) != 1 else ' is'} marked "
+                              "for rotation.")
+    result.summary.append("Revokes are final: they cannot be revised, even before the campaign closes.")
+    return result
+
+
+@transaction.atomic
+def items_decide_bulk(*, organization, item_ids: Iterable[int], acting_user, decision: str,
+                      reason: str) -> BulkResult:
+    """One decision with one reason for a filtered set. Flagged items are skipped (decided one by one with
+    their own reason; the result says which and why). Otherwise all or nothing: if any other item may not
+    take the decision, nothing is decided and the message names the item."""
+    chosen, skipped, reason = _bulk_choose(organization=organization, item_ids=item_ids, acting_user=acting_user,
+                                           decision=decision, reason=reason, lock=True)
+    user = as_user(acting_user)
+    now = timezone.now()
     elapsed = {}
     for campaign_id in {i.campaign_id for i in chosen}:
         elapsed[campaign_id] = _seconds_since_last(campaign_id, user, now)

@@ -17,7 +17,7 @@ from core.forms import apply_validation_error
 
 from . import selectors, services
 from .forms import BulkDecisionForm, DecisionForm, ReviewerChoiceForm
-from .models import ReviewItem
+from .models import Decision, ReviewItem
 
 QUEUE_PAGE_SIZE = 25
 
@@ -67,6 +67,15 @@ def _row(request, item, form=None, status=200):
     }, status=status)
 
 
+def _confirm_decision(request, item, form, consequences):
+    context = {"item": item, "form": form, "consequences": consequences,
+               "decision_label": dict(form.fields["decision"].choices)[form.cleaned_data["decision"]].lower(),
+               "not_confirmed": "confirm" in request.POST}
+    if _partial(request):
+        return render(request, "reviews/partials/decision_confirm.html", context)
+    return render(request, "reviews/decision_confirm.html", context)
+
+
 @require_POST
 @org_view(roles.RUN_ACCESS_REVIEWS)
 def decide(request, pk):
@@ -75,6 +84,12 @@ def decide(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if data["decision"] in services.IRREVERSIBLE_DECISIONS and request.POST.get("confirm") != "yes":
+                # Revoke and change cannot be revised: say what they set in motion, then ask.
+                consequences = services.item_decision_preview(
+                    item=item, acting_user=request.user, decision=data["decision"], reason=data["reason"],
+                    keep_until=data["keep_until"], functions_to_remove=data.get("functions_to_remove") or [])
+                return _confirm_decision(request, item, form, consequences)
             item = services.item_decide(
                 item=item, acting_user=request.user, decision=data["decision"], reason=data["reason"],
                 keep_until=data["keep_until"], functions_to_remove=data.get("functions_to_remove") or [])
@@ -105,9 +120,16 @@ def bulk_decide(request):
         messages.error(request, "Bulk decision not recorded: " +
                        " ".join(f"{form.fields[f].label or f}: {' '.join(e)}" for f, e in form.errors.items()))
         return redirect(back)
+    decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
     try:
+        if decision == Decision.REVOKE and request.POST.get("confirm") != "yes":
+            preview = services.items_bulk_preview(organization=request.organization, item_ids=ids,
+                                                  acting_user=request.user, decision=decision, reason=reason)
+            return render(request, "reviews/bulk_confirm.html", {
+                "preview": preview, "reason": reason, "decision": decision, "back": back,
+                "not_confirmed": "confirm" in request.POST})
         done = services.items_decide_bulk(organization=request.organization, item_ids=ids, acting_user=request.user,
-                                          decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"])
+                                          decision=decision, reason=reason)
     except ValidationError as exc:
         messages.error(request, _errors_text(exc))
     else:

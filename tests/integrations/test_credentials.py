@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -106,10 +107,20 @@ def test_an_administrator_revokes_a_credential_of_their_own_organization_only(wo
     credential, _ = make_credential(roles.VIEW_STAFF)
     foreign, _ = make_credential(roles.VIEW_STAFF, org=world.other_org)
     client = client_for(world.alice)
-    response = client.post(reverse("integrations_credential_revoke", args=[world.org.slug, foreign.pk]))
+    response = client.post(reverse("integrations_credential_revoke", args=[world.org.slug, foreign.pk]),
+                           {"confirm": "yes"})
     assert response.status_code == 404
-    response = client.post(reverse("integrations_credential_revoke", args=[world.org.slug, credential.pk]))
+    revoke = reverse("integrations_credential_revoke", args=[world.org.slug, credential.pk])
+    # First what will stop working, and nothing revoked without the confirmation.
+    html = unescape(client.get(revoke).content.decode())
+    assert "is refused (401) at once; it was never used" in html and "This cannot be undone" in html
+    assert "Nothing was revoked" in client.post(revoke).content.decode()
+    credential.refresh_from_db()
+    assert credential.revoked_at is None
+    assert not AuditEvent.objects.filter(action="integrations.credential_revoked").exists()
+    response = client.post(revoke, {"confirm": "yes"})
     assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="integrations.credential_revoked").count() == 1
     credential.refresh_from_db()
     foreign.refresh_from_db()
     assert credential.revoked_at and credential.revoked_by == world.alice and foreign.revoked_at is None

@@ -3,6 +3,7 @@ reasons listed) while blockers remain and asks to confirm, a billing manager is 
 by their names (never codes) on the pages and in the evidence, and the bulk Decision select has a name."""
 
 import datetime
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -129,3 +130,29 @@ def test_a_change_shows_function_names_on_the_pages_and_in_the_evidence(rw, camp
     csv_text = "".join(evidence_csv_lines(campaign))
     assert "remittance_era" not in csv_text and "eligibility_benefits" not in csv_text
     assert name in csv_text
+
+
+def test_bulk_revoke_shows_who_gets_the_work_and_records_nothing_until_confirmed(rw, campaign, client_for,
+                                                                                django_assert_max_num_queries):
+    from access.models import ProvisioningTask
+
+    frank, gina = item_for(campaign, rw.frank_acct), item_for(campaign, rw.gina_acct)
+    ReviewItem.objects.filter(pk=gina.pk).update(flags=["shared_user_id"], flagged=True)
+    client = client_for(rw.w.bob)
+    body = {"items": [frank.pk, gina.pk], "decision": "revoke", "reason": "Front desk outsourced"}
+    events = AuditEvent.objects.count()
+    with django_assert_max_num_queries(30):
+        html = unescape(client.post(url("reviews_bulk_decide"), body).content.decode())
+    assert "Revoke 1 item?" in html
+    assert "1 portal account moves to deactivation pending (this cannot be undone)." in html
+    assert "1 deactivation task goes to" in html and "Revokes are final" in html
+    assert "Left out: decide each on its own" in html and "shared user id" in html
+    assert 'name="confirm" value="yes"' in html and 'value="Front desk outsourced"' in html
+    frank.refresh_from_db()
+    assert frank.decision == "" and not ProvisioningTask.objects.exists()
+    assert AuditEvent.objects.count() == events
+    client.post(url("reviews_bulk_decide"), {**body, "confirm": "yes"})
+    frank.refresh_from_db()
+    gina.refresh_from_db()
+    assert frank.decision == "revoke" and frank.decided_in_bulk and gina.decision == ""
+    assert ProvisioningTask.objects.get().portal_account_id == rw.frank_acct.pk

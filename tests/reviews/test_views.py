@@ -1,3 +1,5 @@
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -44,10 +46,23 @@ def test_my_reviews_query_count_stays_flat_as_items_grow(rw, campaign, client_fo
     assert response.content.decode().count('class="card review-item') == 25  # one page
 
 
-def test_htmx_decision_swaps_the_item_in_place(rw, campaign, client_for):
+def test_htmx_revoke_first_shows_what_will_happen_then_swaps_the_item_in_place(rw, campaign, client_for):
     item = campaign.items.get(portal_account=rw.gina_acct)
-    response = client_for(rw.w.bob).post(url("reviews_decide", item.pk), {
-        f"i{item.pk}-decision": "revoke", f"i{item.pk}-reason": "Left intake"}, **HX)
+    client = client_for(rw.w.bob)
+    body = {f"i{item.pk}-decision": "revoke", f"i{item.pk}-reason": "Left intake"}
+    events = AuditEvent.objects.count()
+    response = client.post(url("reviews_decide", item.pk), body, **HX)
+    html = unescape(response.content.decode())
+    # The confirmation step: nothing recorded, the consequences in words, the same values carried forward.
+    assert response.status_code == 200 and "<html" not in html and f'id="item-{item.pk}"' in html
+    assert "Gina Front's Availity Essentials account (user ID" in html and "moves to deactivation pending" in html
+    assert "A deactivation task goes to" in html and "The decision is final" in html
+    assert f'name="i{item.pk}-reason" value="Left intake"' in html and 'name="confirm" value="yes"' in html
+    assert ReviewItem.objects.get(pk=item.pk).decision == ""
+    assert AuditEvent.objects.count() == events
+    rw.gina_acct.refresh_from_db()
+    assert rw.gina_acct.status == "active"
+    response = client.post(url("reviews_decide", item.pk), {**body, "confirm": "yes"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert f'id="item-{item.pk}"' in html and "Revoke" in html and "sent to the portal administrator" in html
@@ -167,9 +182,13 @@ def test_my_keeps_can_be_revised_from_the_queue(rw, campaign, client_for):
     assert "Frank Front" not in client.get(url("reviews_queue")).content.decode()
     html = client.get(url("reviews_queue") + "?kept=1").content.decode()
     assert "1 item you kept." in html and f'hx-post="{url("reviews_decide", item.pk)}"' in html
-    response = client.post(url("reviews_decide", item.pk), {
-        f"i{item.pk}-decision": "change", f"i{item.pk}-reason": "No claim status needed",
-        f"i{item.pk}-functions_to_remove": ["claim_status"]}, **HX)
+    body = {f"i{item.pk}-decision": "change", f"i{item.pk}-reason": "No claim status needed",
+            f"i{item.pk}-functions_to_remove": ["claim_status"]}
+    html = unescape(client.post(url("reviews_decide", item.pk), body, **HX).content.decode())
+    assert "loses Claim status; it keeps" in html and "A function change task goes to" in html
+    assert f'name="i{item.pk}-functions_to_remove" value="claim_status"' in html
+    assert ReviewItem.objects.get(pk=item.pk).decision == "keep"  # not yet: the change waits for the confirmation
+    response = client.post(url("reviews_decide", item.pk), {**body, "confirm": "yes"}, **HX)
     assert response.status_code == 200 and ReviewItem.objects.get(pk=item.pk).decision == "change"
 
 
