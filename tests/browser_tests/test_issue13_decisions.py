@@ -47,6 +47,11 @@ def test_a_bulk_keep_skips_the_flagged_item_and_says_why(world, live_server, pag
     gina_card.get_by_role("radio", name="Revoke").check()
     gina_card.get_by_label(re.compile("^Reason")).fill("Shares a login with Frank: each gets their own")
     gina_card.get_by_role("button", name="Record decision").click()
+    # A revoke is final: first what it sets in motion, nothing recorded yet, then the confirmation.
+    expect(gina_card.get_by_text(re.compile("moves to deactivation pending"))).to_be_visible()
+    gina_item.refresh_from_db()
+    assert gina_item.decision == ""
+    gina_card.get_by_role("button", name="Yes, revoke").click()
     expect(gina_card.get_by_role("status")).to_contain_text("Revoke")
     gina_item.refresh_from_db()
     assert gina_item.decision == "revoke" and not gina_item.decided_in_bulk

@@ -50,6 +50,8 @@ def test_billing_manager_reviews_from_the_queue_and_the_administrator_signs_off(
     expect(gina_card.get_by_role("alert").first).to_contain_text("A reason is required")
     gina_card.get_by_label(re.compile("^Reason")).fill("Moved to the clinic in October")
     gina_card.get_by_role("button", name="Record decision").click()
+    expect(gina_card.get_by_text("The decision is final", exact=False)).to_be_visible()
+    gina_card.get_by_role("button", name="Yes, revoke").click()
     expect(gina_card.get_by_role("status")).to_contain_text("sent to the portal administrator")
 
     # Hank: change, removing claim status.
@@ -58,6 +60,7 @@ def test_billing_manager_reviews_from_the_queue_and_the_administrator_signs_off(
     hank_card.get_by_label("Claim status", exact=False).check()
     hank_card.get_by_label(re.compile("^Reason")).fill("Claim status moved to the billing desk")
     hank_card.get_by_role("button", name="Record decision").click()
+    hank_card.get_by_role("button", name="Yes, change").click()
     expect(hank_card.get_by_role("status")).to_contain_text("remove Claim status")  # a name, never the code
     page.reload()
     expect(page.get_by_text("Nothing waits for you.")).to_be_visible()
