@@ -66,9 +66,25 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _who_can(request) -> list:
+    """The practice's administrators, for a member refused a step there: the page says who can take it.
+    Never shown to someone with no role in that practice (it would name its people)."""
+    from accounts.models import Membership, Role
+
+    match = getattr(request, "resolver_match", None)
+    slug = match.kwargs.get("org_slug") if match else None
+    user = getattr(request, "user", None)
+    if not slug or user is None or not user.is_authenticated or getattr(user, "is_api_credential", False):
+        return []
+    if not Membership.objects.filter(organization__slug=slug, user=user).exists():
+        return []
+    return list(Membership.objects.filter(organization__slug=slug, role=Role.ADMINISTRATOR, user__is_active=True)
+                .exclude(user=user).select_related("user").order_by("user__full_name")[:5])
+
+
 def permission_denied(request, exception=None):
     reason = str(exception) if exception and str(exception) else "You do not have access to this page."
-    return render(request, "403.html", {"reason": reason}, status=403)
+    return render(request, "403.html", {"reason": reason, "who_can": _who_can(request)}, status=403)
 
 
 def page_not_found(request, exception=None):
