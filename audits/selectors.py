@@ -95,9 +95,31 @@ def actor_refs_named(text: str) -> list[str]:
 
 def action_choices(organization_id) -> list:
     """The action filter's grouped choices: the kinds of event this organization's log holds."""
+    if connection.vendor == "postgresql":
+        return grouped_choices(_distinct_actions_pg(organization_id, limit=1000))
     stored = (AuditEvent.objects.filter(organization_id=organization_id).order_by().values_list("action", flat=True)
               .distinct()[:1000])
     return grouped_choices(stored)
+
+
+def _distinct_actions_pg(organization_id, *, limit: int) -> list[str]:
+    """The distinct actions of one organization's log by a loose index scan: one probe of the
+    (organization_id, action, timestamp) index (audit_org_action) per distinct action, instead of the
+    SELECT DISTINCT that reads every event of the organization (190 ms at 75,000 events, growing with
+    the log; this takes a few ms whatever the log's size, as a log holds a few dozen kinds of event)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE found(action) AS (
+            (SELECT action FROM {table} WHERE organization_id = %s ORDER BY action LIMIT 1)
+            UNION ALL
+            SELECT (SELECT e.action FROM {table} e WHERE e.organization_id = %s AND e.action > found.action
+                    ORDER BY e.action LIMIT 1)
+            FROM found WHERE found.action IS NOT NULL
+        )
+        SELECT action FROM found WHERE action IS NOT NULL LIMIT %s"""  # noqa: S608 (the model's own table name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization_id, organization_id, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def events(f: AuditFilter) -> QuerySet:

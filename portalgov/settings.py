@@ -111,6 +111,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the one-line <input> templates written out in Python (the same bytes): a review
+# queue page renders hundreds of radio buttons and check boxes.
+FORM_RENDERER = "core.form_renderer.FastInputRenderer"
+
 WSGI_APPLICATION = "portalgov.wsgi.application"
 
 # --- database -------------------------------------------------------------------------------

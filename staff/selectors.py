@@ -1,16 +1,28 @@
 """Reads for the roster pages: bounded, with the joins done up front."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from access.models import LIVE_STATUSES
+from access.models import LIVE_STATUSES, PortalAccount
+from findings.models import Finding
 
 from .models import StaffMember
 
 
+def _count_of(rows):
+    counted = rows.order_by().values("staff_member").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def roster_search(*, organization, q: str = "", job_role: str = "", status: str = ""):
+    # Each count a correlated subquery over one page of people: the paginator's COUNT(*) then runs over the
+    # staff table alone (no GROUP BY over accounts x findings), and the two joins can no longer multiply each
+    # other (joined together, a person's live accounts were counted once per finding they had).
     qs = (StaffMember.objects.filter(organization=organization).select_related("manager", "user")
-          .annotate(live_accounts=Count("portal_accounts", filter=Q(portal_accounts__status__in=LIVE_STATUSES)),
-                    open_findings=Count("findings", filter=Q(findings__resolved_at__isnull=True), distinct=True)))
+          .annotate(live_accounts=_count_of(PortalAccount.objects.filter(staff_member=OuterRef("pk"),
+                                                                        status__in=LIVE_STATUSES)),
+                    open_findings=_count_of(Finding.objects.filter(staff_member=OuterRef("pk"),
+                                                                   resolved_at__isnull=True))))
     if q:
         qs = qs.filter(Q(full_name__icontains=q) | Q(work_email__icontains=q))
     if job_role:

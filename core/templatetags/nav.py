@@ -4,20 +4,33 @@ aria-current="page" on the link to the page itself; aria-current="true" on the l
 belongs to (the staff roster while a staff member's page is open), so both screen readers and the eye see it.
 """
 
+from functools import lru_cache
+
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 
 register = template.Library()
+
+
+@lru_cache(maxsize=4096)
+def _reverse(url_name, org_slug, prefix, urlconf):
+    """reverse(), remembered: the navigation asks for the same twenty URLs on every page (two reverses per
+    link, ~40 a page). The script prefix and URLconf are part of the key, so the answer is reverse()'s."""
+    if org_slug is None:
+        return reverse(url_name, urlconf=urlconf)
+    return reverse(url_name, kwargs={"org_slug": org_slug}, urlconf=urlconf)
 
 
 @register.simple_tag(takes_context=True)
 def navlink(context, url_name, label, in_organization=True):
     request = context["request"]
     org = context.get("current_organization")
-    url = reverse(url_name, kwargs={"org_slug": org.slug}) if org and in_organization else reverse(url_name)
+    prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+    url = _reverse(url_name, org.slug if org and in_organization else None, prefix, urlconf)
     path = request.path
-    org_root = reverse("dashboard", kwargs={"org_slug": org.slug}) if org else "/"
+    org_root = _reverse("dashboard", org.slug, prefix, urlconf) if org else "/"
     if path == url:
         current = "page"
     elif url != org_root and path.startswith(url):
