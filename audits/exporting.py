@@ -96,6 +96,9 @@ HASH_COLUMNS = ("content_hash", "prev_hash", "chain_hash")
 COPY_COLUMNS = ["seq", *chain.EVENT_COLUMNS, *HASH_COLUMNS]
 TEXT_COLUMNS = [c for c in COPY_COLUMNS if c not in INT_COLUMNS and c not in HASH_COLUMNS and c != "timestamp"]
 JSONL_FORMAT = "portalgov-audit-jsonl/v2"
+# The embedded database's export (iter_python): the rows carry the display values, not the exact stored text
+# and hashes of the COPY format, so the verifiers check its file by hash and signature only.
+JSONL_FORMAT_PLAIN = "portalgov-audit-jsonl/v1"
 CHUNK = 1 << 20
 
 
@@ -387,7 +390,8 @@ def build_manifest(plan: ExportPlan, *, size: int, sha256: str, rows: int, gener
     manifest = {
         "kind": "portalgov-audit-export-manifest/v2",
         "format": plan.fmt,
-        "row_format": JSONL_FORMAT if plan.fmt == "jsonl" else "csv, formula cells neutralised",
+        "row_format": ((JSONL_FORMAT if is_postgres() else JSONL_FORMAT_PLAIN) if plan.fmt == "jsonl"
+                       else "csv, formula cells neutralised"),
         "verifier": VERIFIER_NAME,
         "filter": plan.flt.as_dict(),
         "row_count": rows,
