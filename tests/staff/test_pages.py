@@ -74,3 +74,26 @@ def test_a_duplicate_email_on_the_form_is_a_field_error(world, client_for):
     page = client_for(world.alice).post(url("staff_new"), {"full_name": "Ann Two", "work_email": "ANN@cascade.example",
                                                            "job_role": "coder", "employment_status": "active"})
     assert page.status_code == 200 and b"already belongs to Ann" in page.content
+
+
+def test_the_roster_counts_each_persons_live_accounts_once_whatever_their_findings(world):
+    """Counted with a join on the findings, a person's live accounts were multiplied by their findings."""
+    from django.utils import timezone
+
+    from access.models import AccountStatus, PortalAccount
+    from findings.models import Finding
+    from staff.selectors import roster_search
+
+    from .factories import make_enrollment
+
+    person = make_staff(world.org, "Ann Many")
+    for n, status in enumerate([AccountStatus.ACTIVE, AccountStatus.SUSPENDED, AccountStatus.DEACTIVATED]):
+        PortalAccount.objects.create(organization=world.org, staff_member=person, enrollment=make_enrollment(world.org),
+                                     portal_user_id=f"amany{n}", status=status)
+    now = timezone.now()
+    for n in range(4):
+        Finding.objects.create(organization=world.org, rule="inactive_account", severity="low", key=f"k{n}",
+                               title=f"Finding {n}", staff_member=person, first_seen=now, last_seen=now,
+                               resolved_at=now if n == 3 else None)
+    row = roster_search(organization=world.org).get(pk=person.pk)
+    assert (row.live_accounts, row.open_findings) == (2, 3)
