@@ -25,7 +25,7 @@ def queue_for(*, user, organization, perms, filters: dict | None = None) -> Quer
         if roles.MANAGE_PORTAL_ACCOUNTS in perms:
             mine |= Q(decision=Decision.NOT_SURE) | Q(decision="", escalated_at__isnull=False)
     qs = (ReviewItem.objects.filter(organization=organization, campaign__status=ReviewCampaign.Status.OPEN)
-          .filter(mine).select_related("campaign", "reviewer", "holder", "portal_account"))
+          .filter(mine).select_related("campaign", "holder", "portal_account"))
     if filters.get("q"):
         qs = qs.filter(Q(holder_name__icontains=filters["q"]) | Q(portal_name__icontains=filters["q"]))
     if filters.get("flagged"):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,24 @@ def _partial(request) -> bool:
 
 def _errors_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+class _DelegateOptions:
+    """The delegate <select>'s options, the same for every item of a page: rendered once, on first use
+    (a page whose items show no delegate form runs no query for them)."""
+
+    def __init__(self, request):
+        self._request, self._html = request, None
+
+    def __html__(self):
+        if self._html is None:
+            people = (selectors.reviewers_in(self._request.organization).exclude(pk=self._request.user.pk)
+                      .values_list("pk", "full_name", "email"))
+            self._html = format_html_join("", '<option value="{}">{}</option>',
+                                          ((pk, name or email) for pk, name, email in people))
+        return self._html
+
+    __str__ = __html__
 
 
 def _queue_filters(request) -> dict:
@@ -53,7 +72,7 @@ def queue(request):
     return render(request, "reviews/queue.html", {
         "rows": rows, "page_obj": page, "filters": filters, "querystring": query,
         "bulk_form": BulkDecisionForm(), "is_admin": roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms,
-        "delegates": selectors.reviewers_in(org).exclude(pk=request.user.pk),
+        "delegate_options": _DelegateOptions(request),
         "administrators": selectors.administrators_of(org),
     })
 
@@ -63,7 +82,7 @@ def _row(request, item, form=None, status=200):
     item.own_decision = services.own_decision_reasons(item)
     return render(request, "reviews/partials/queue_item.html", {
         "item": item, "form": form or DecisionForm(item=item, prefix=f"i{item.pk}"), "is_admin": is_admin,
-        "delegates": selectors.reviewers_in(request.organization).exclude(pk=request.user.pk),
+        "delegate_options": _DelegateOptions(request),
     }, status=status)
 
 
