@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -49,6 +50,67 @@ class _DelegateOptions:
     __str__ = __html__
 
 
+_PREFIX = "\x00"  # stands for an item's form prefix in markup cut from one real form
+
+
+class _Choices(list):
+    errors = ()
+
+    def __bool__(self):  # as a BoundField: true even without choices (an account with no functions)
+        return True
+
+
+class _Choice:
+    def __init__(self, tag, choice_label):
+        self.tag, self.choice_label = tag, choice_label
+
+
+class _Field:
+    errors = ()
+    value = None
+
+    def __init__(self, prefix, name):
+        self.html_name, self.id_for_label = f"{prefix}-{name}", f"id_{prefix}-{name}"
+
+
+class _Widget(SafeString):
+    errors = ()
+
+
+class _QueueDecisionForm:
+    """What queue_item.html reads of an unbound DecisionForm, without building one per item: the decision
+    radios and the date box are cut from one real form per item kind (per page) and given the item's prefix;
+    the functions' check boxes are written as CheckboxSelectMultiple writes them (tests/reviews compares
+    the two). Bound forms (errors after a POST) are real DecisionForms."""
+
+    non_field_errors = ()
+
+    def __init__(self, item, parts: dict):
+        prefix = f"i{item.pk}"
+        self.decision = _Choices(_Choice(SafeString(tag.replace(_PREFIX, prefix)), label)
+                                 for tag, label in parts["decision"])
+        self.functions_to_remove = None if item.kind == ReviewItem.Kind.CREDENTIAL else _Choices(
+            _Choice(SafeString(f'<input type="checkbox" name="{prefix}-functions_to_remove" '
+                               f'value="{conditional_escape(f["code"])}" id="id_{prefix}-functions_to_remove_{i}">'),
+                    f["name"])
+            for i, f in enumerate((item.snapshot or {}).get("functions", [])))
+        self.reason = _Field(prefix, "reason")
+        self.keep_until = _Widget(parts["keep_until"].replace(_PREFIX, prefix))
+        self.keep_until.id_for_label = f"id_{prefix}-keep_until"
+
+    @staticmethod
+    def parts(kind: str) -> dict:
+        form = DecisionForm(item=ReviewItem(kind=kind, snapshot={}), prefix=_PREFIX)
+        return {"decision": [(str(c.tag()), c.choice_label) for c in form["decision"]],
+                "keep_until": str(form["keep_until"])}
+
+
+def _queue_forms(items) -> list:
+    parts: dict[str, dict] = {}
+    return [_QueueDecisionForm(item, parts.get(item.kind) or parts.setdefault(
+        item.kind, _QueueDecisionForm.parts(item.kind))) for item in items]
+
+
 def _queue_filters(request) -> dict:
     return {"q": request.GET.get("q", "").strip()[:100], "flagged": request.GET.get("flagged") == "1",
             "portal": request.GET.get("portal", "").strip()[:200], "kept": request.GET.get("kept") == "1"}
@@ -61,10 +123,10 @@ def queue(request):
     filters = _queue_filters(request)
     items = selectors.queue_for(user=request.user, organization=org, perms=request.org_perms, filters=filters)
     page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for item in page:
+    items = list(page)
+    for item in items:
         item.own_decision = services.own_decision_reasons(item)  # no bulk decision covers it: say why
-        rows.append({"item": item, "form": DecisionForm(item=item, prefix=f"i{item.pk}")})
+    rows = [{"item": item, "form": form} for item, form in zip(items, _queue_forms(items), strict=True)]
     query = "&".join(f"{k}={v}" for k, v in (("q", filters["q"]), ("portal", filters["portal"])) if v)
     for flag in ("flagged", "kept"):
         if filters[flag]:

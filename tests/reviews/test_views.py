@@ -245,3 +245,26 @@ def test_a_reviewer_delegates_an_item_through_the_page_and_a_bad_choice_changes_
                            follow=True)
     assert "delegated to" in response.content.decode()
     assert ReviewItem.objects.get(pk=item.pk).reviewer == rw.w.alice
+
+
+@pytest.mark.parametrize("kind", [ReviewItem.Kind.ACCOUNT, ReviewItem.Kind.CREDENTIAL])
+def test_the_queue_renders_each_item_s_decision_form_as_a_real_decision_form_would(kind):
+    """The queue cuts its unbound decision forms from one real form per kind (reviews.views._queue_forms):
+    the same markup, item by item, as a DecisionForm with the item's prefix."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from reviews.forms import DecisionForm
+    from reviews.views import _queue_forms
+
+    functions = [{"code": "eligibility", "name": "Eligibility & benefits"}, {"code": 'x"<y>', "name": "Odd <b>"}]
+    items = [ReviewItem(pk=pk, kind=kind, holder_name="Ann", portal_name="Availity", flags=[],
+                        snapshot={"functions": functions[:n]}) for pk, n in ((7, 2), (12, 0), (31, 1))]
+    request = RequestFactory().get("/")
+    request.organization, request.user = type("Org", (), {"slug": "cascade"})(), type("U", (), {"pk": 0})()
+    for item, light in zip(items, _queue_forms(items), strict=True):
+        item.own_decision = []
+        real = DecisionForm(item=item, prefix=f"i{item.pk}")
+        context = {"item": item, "delegate_options": "", "request": request}
+        assert (render_to_string("reviews/partials/queue_item.html", {**context, "form": light})
+                == render_to_string("reviews/partials/queue_item.html", {**context, "form": real}))
