@@ -58,6 +58,7 @@ HOSTILE = {
     "formula": '=HYPERLINK("http://evil.example/","click")',
     "bad-date": "2026-13-45",
 }
+FAR_DATE = "9999-12-31"  # a valid date that date arithmetic cannot go past (one-at-a-time bodies)
 # Sent with every field, hidden ids and buttons included, hostile: what an id or a choice must survive (a
 # negative number, one above 64 bits, a string).
 HOSTILE_IDS = ["minus-one", "huge-int", "sql"]  # (a NUL anywhere is refused before any view: see "nul")
@@ -125,19 +126,33 @@ NOT_CHANGES = {"auth.login_failed", "auth.locked_out", "mfa.verify_failed", "mfa
 class Form:
     action: str  # the url it posts to (with the real ids of the page it was found on)
     page: str  # the page it was found on
-    fields: list = field(default_factory=list)  # [(name, kind, value)]; kind: hidden|button|file|text
+    fields: list = field(default_factory=list)  # [(name, kind, value)]; kind: hidden|button|file|text|choice
+    typed: dict = field(default_factory=dict)  # text field -> "number" | "date" | "text" (one-at-a-time bodies)
+    shown: list = field(default_factory=list)  # [(name, value)]: what a browser sends unchanged (see filled())
 
     def shape(self):
         return tuple((n, k) for n, k, _ in self.fields)
 
+    def filled(self):
+        """The form as the page shows it, its empty required fields filled with plausible values: a body the
+        form may accept, so that one hostile field at a time reaches the code behind the validation."""
+        data = defaultdict(list)
+        for name, value in self.shown:
+            data[name].append(value)
+        return {n: v if len(v) > 1 else v[0] for n, v in data.items()}
+
+
+PLAUSIBLE = {"email": "fuzz@example.org", "url": "https://example.org/", "number": "7", "date": "2025-01-02",
+             "tel": "555-0100", "text": "Fuzz value"}
+
 
 class _Forms(HTMLParser):
-    """The POST forms of a page: action and fields (inputs, selects with their first option, textareas,
-    named submit buttons)."""
+    """The POST forms of a page: action and fields (inputs, selects, textareas, named submit buttons), with
+    what the page shows in them."""
 
     def __init__(self, page):
         super().__init__()
-        self.page, self.forms, self._form, self._select = page, [], None, None
+        self.page, self.forms, self._form, self._select, self._textarea = page, [], None, None, None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -146,29 +161,64 @@ class _Forms(HTMLParser):
                 self._form = Form(action=urljoin(self.page, a.get("action") or self.page), page=self.page)
                 self.forms.append(self._form)
             return
+        if tag == "option" and self._select is not None:
+            self._select["options"].append(a.get("value", ""))
+            if "selected" in a:
+                self._select["selected"].append(a.get("value", ""))
+            return
         if self._form is None or not a.get("name") or a["name"] == "csrfmiddlewaretoken":
             return
-        name = a["name"]
+        name, value, form = a["name"], a.get("value") or "", self._form
         if tag == "input":
-            kind = (a.get("type") or "text").lower()
-            kind = {"hidden": "hidden", "submit": "button", "file": "file"}.get(kind, "text")
-            self._form.fields.append((name, kind, a.get("value") or ""))
+            itype = (a.get("type") or "text").lower()
+            if itype in ("checkbox", "radio"):
+                form.fields.append((name, "choice", value))
+                if "checked" in a:
+                    form.shown.append((name, value or "on"))
+            elif itype in ("hidden", "submit", "file"):
+                form.fields.append((name, {"submit": "button"}.get(itype, itype), value))
+                if itype == "hidden":
+                    form.shown.append((name, value))
+            else:
+                form.fields.append((name, "text", value))
+                is_date = itype == "date" or a.get("placeholder") == "YYYY-MM-DD"
+                form.typed[name] = "date" if is_date else "number" if itype == "number" else "text"
+                plausible = PLAUSIBLE["date" if is_date else itype if itype in PLAUSIBLE else "text"]
+                form.shown.append((name, value or (plausible if "required" in a else "")))
         elif tag == "button" and (a.get("type") or "submit") == "submit":
-            self._form.fields.append((name, "button", a.get("value") or ""))
+            form.fields.append((name, "button", value))
         elif tag == "textarea":
-            self._form.fields.append((name, "text", ""))
+            form.fields.append((name, "text", ""))
+            form.typed[name] = "text"
+            self._textarea = {"name": name, "text": "", "required": "required" in a}
         elif tag == "select":
-            self._select = [name, None]
-        elif tag == "option" and self._select is not None and self._select[1] is None:
-            self._select[1] = a.get("value", "")
+            self._select = {"name": name, "options": [], "selected": [], "required": "required" in a,
+                            "multiple": "multiple" in a}
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["text"] += data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
-        elif tag == "select" and self._select is not None:
+        elif tag == "textarea" and self._textarea is not None:
+            t = self._textarea
             if self._form is not None:
-                self._form.fields.append((self._select[0], "text", self._select[1] or ""))
+                self._form.shown.append((t["name"], t["text"].strip() or (PLAUSIBLE["text"] if t["required"] else "")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            sel = self._select
+            if self._form is not None:
+                first = sel["options"][0] if sel["options"] else ""
+                self._form.fields.append((sel["name"], "text", first))
+                chosen = sel["selected"] or ([] if sel["multiple"] else [
+                    next((o for o in sel["options"] if o), "") if sel["required"] else first])
+                self._form.shown += [(sel["name"], v) for v in chosen]
             self._select = None
+
+
+ONE_AT_A_TIME = {"text": "long", "number": "huge-int", "date": "far-date"}
 
 
 def _url_name(url):
@@ -376,6 +426,10 @@ def bodies(form, ids=True):
             yield f"{label} (all)", {n: HOSTILE[label] for n, _, _ in fields}
     yield "repeated keys", {n: ([v, *REPEATED] if kind in ("hidden", "button") else REPEATED)
                             for n, kind, v in fields if kind != "file"}
+    if ids:  # one field at a time in an otherwise plausible form: what gets past the form's validation
+        for name, kind in form.typed.items():
+            value = ONE_AT_A_TIME[kind]
+            yield f"{name}={value} alone", {**form.filled(), name: FAR_DATE if value == "far-date" else HOSTILE[value]}
 
 
 def _garbage_file(value):
