@@ -137,6 +137,8 @@ class Organization(models.Model):
         from django.core.exceptions import ValidationError
 
         self.tin = normalize_tin(self.tin)
+        if not isinstance(self.billing_states or [], list | tuple):  # JSON that is a number, a string or an object
+            raise ValidationError({"billing_states": 'A list of state codes, e.g. ["WA", "OR"].'})
         bad = [s for s in self.billing_states or [] if str(s).upper() not in US_STATES]
         if bad:
             raise ValidationError(

@@ -211,3 +211,13 @@ def test_contract_phone_is_the_fallback_in_directory_binder_and_csv(directory, w
     assert response.status_code == 302
     for name in ("directory", "directory_binder", "directory_csv"):
         assert "UnitedHealthcare: 877-555-0142" in client.get(url(name)).content.decode(), name
+
+
+def test_a_carrier_id_beyond_64_bits_is_a_field_error_not_a_500(directory, world, client_for):
+    """The fuzzer's case (tests/core/test_form_posts.py): on SQLite `id IN (99999999999999999999)` was an
+    OverflowError in the driver; core.lookups drops the impossible id, so it is just not a choice."""
+    response = client_for(world.alice).post(url("directory_custom_portals"), {
+        "name": "Regence regional", "architecture": "standalone", "url": "https://regional.example.org/login",
+        "carriers": ["99999999999999999999"]})
+    _assert_refused(response, "carriers", "99999999999999999999 is not one of the available choices")
+    assert not Portal.objects.filter(organization=world.org).exists()
