@@ -405,7 +405,7 @@ def _every_form_on_a_page(org, admin, client, signed_in):
     ReviewItem.objects.filter(pk__in=[i.pk for i in mine]).update(reviewer=admin)
     prefix = f"i{mine[1].pk}-"
     client.post(reverse("reviews_decide", args=[org.slug, mine[1].pk]),
-                {f"{prefix}decision": "revoke", f"{prefix}reason": "Left the billing team."})
+                {f"{prefix}decision": "revoke", f"{prefix}reason": "Left the billing team.", "confirm": "yes"})
     # A user list with columns no mapping knows yet, kept in the session for its columns page.
     client.post(reverse("reconciliation_upload", args=[org.slug, enrollment.pk]), {"file": SimpleUploadedFile(
         "users.csv", b"Login,Full Name,Account Status\nghost.user,Ghost User,Active\n", "text/csv")})
