@@ -16,7 +16,7 @@ from accounts.models import Role
 
 from .factories import OrganizationFactory, UserFactory, member
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.fast_flush"]
 
 PASSWORD = "correct horse battery staple"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
