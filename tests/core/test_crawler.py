@@ -12,6 +12,7 @@ A route the table below does not know (no ids for its kwargs, no listed exclusio
 page cannot be missed.
 """
 
+import functools
 import re
 import time
 from collections import defaultdict
@@ -299,6 +300,7 @@ class Crawl:
         return response
 
 
+@functools.cache  # the same links are resolved again and again while the queue is walked
 def _url_name(url):
     try:
         match = resolve(urlsplit(url).path)
