@@ -1,7 +1,9 @@
 """State changes for organizations and memberships; each writes its audit event in the same transaction."""
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.models import UserObjectPermission
 
 from audits.services import record_event
 
@@ -9,13 +11,31 @@ from .models import Invitation, Membership, Organization, Role
 from .roles import ALL_ORGANIZATION_PERMISSIONS, ROLE_PERMISSIONS
 
 
+def _grants(membership: Membership):
+    """The user's guardian grants on the membership's organization (a queryset), and the content type."""
+    ct = ContentType.objects.get_for_model(Organization)  # cached after the first call
+    return UserObjectPermission.objects.filter(user_id=membership.user_id, content_type=ct,
+                                               object_pk=str(membership.organization_id)), ct
+
+
+def _codenames(perms) -> set[str]:
+    return {p.split(".", 1)[1] for p in perms}  # "accounts.view_staff" -> "view_staff"
+
+
 def _sync_grants(membership: Membership) -> None:
-    """Make the user's guardian grants on the organization exactly those of the role."""
-    wanted = ROLE_PERMISSIONS[membership.role]
-    for perm in ALL_ORGANIZATION_PERMISSIONS - wanted:
-        remove_perm(perm, membership.user, membership.organization)
-    for perm in wanted:
-        assign_perm(perm, membership.user, membership.organization)
+    """Make the user's guardian grants on the organization exactly those of the role.
+
+    What guardian's remove_perm/assign_perm per permission did (about 30 queries a grant), in three: one DELETE
+    of the organization permissions the role lacks, one read of those it has, one INSERT of the missing ones.
+    """
+    wanted = _codenames(ROLE_PERMISSIONS[membership.role])
+    grants, ct = _grants(membership)
+    grants.filter(permission__codename__in=_codenames(ALL_ORGANIZATION_PERMISSIONS) - wanted).delete()
+    have = set(grants.values_list("permission__codename", flat=True))
+    missing = Permission.objects.filter(content_type=ct, codename__in=wanted - have)
+    UserObjectPermission.objects.bulk_create([
+        UserObjectPermission(user_id=membership.user_id, permission=perm, content_type=ct,
+                             object_pk=str(membership.organization_id)) for perm in missing])
 
 
 @transaction.atomic
@@ -43,8 +63,8 @@ def membership_grant(*, organization: Organization, user, role: str, acting_user
 
 @transaction.atomic
 def membership_revoke(*, membership: Membership, acting_user=None) -> None:
-    for perm in ALL_ORGANIZATION_PERMISSIONS:
-        remove_perm(perm, membership.user, membership.organization)
+    grants, _ = _grants(membership)
+    grants.filter(permission__codename__in=_codenames(ALL_ORGANIZATION_PERMISSIONS)).delete()
     record_event(
         "membership.revoked",
         actor=acting_user,

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -102,6 +103,26 @@ PG_SESSION_SETTINGS = [
 def pg_canonical_session(cur) -> None:
     for statement in PG_SESSION_SETTINGS:
         cur.execute(statement)
+
+
+@contextmanager
+def planner_settings(cur, **settings: str):
+    """Planner settings (enable_sort="off"...) for the statements inside the block only.
+
+    SET LOCAL lasts until the end of the top-level transaction: a savepoint's RELEASE keeps it. Inside a
+    caller's transaction (a job that seals then verifies, a test) a bare SET LOCAL enable_sort = off would
+    reach every later query of that transaction, where each plan with a sort then costs more than
+    jit_above_cost and is JIT-compiled (hundreds of milliseconds for a one-row query). The previous values
+    come back when the block ends; after an error the caller's rollback undoes them anyway.
+    """
+    names = list(settings)
+    cur.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
+    before = cur.fetchone()
+    for name in names:
+        cur.execute("SELECT set_config(%s, %s, true)", [name, settings[name]])
+    yield
+    for name, value in zip(names, before, strict=True):
+        cur.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def pg_line_hash(line: bytes) -> bytes:
@@ -193,8 +214,8 @@ def _seal_pg(cur, select, params, seq, prev) -> int:
     pg_canonical_session(cur)
     # The (txid, id) index walk is always right here; with few distinct txids the planner's estimate
     # of the row comparison collapses and it would sort the whole unsealed tail instead.
-    cur.execute("SET LOCAL enable_sort = off")
-    data = pg_copy_to_bytes(cur, select, params)
+    with planner_settings(cur, enable_sort="off"):
+        data = pg_copy_to_bytes(cur, select, params)
     if not data:
         return 0
     lines = data.split(b"\n")

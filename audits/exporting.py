@@ -251,11 +251,10 @@ def copy_export(plan: ExportPlan, emit) -> tuple[int, str, int]:
     with transaction.atomic(), connection.cursor() as cur:
         chain.pg_canonical_session(cur)
         # A merge join over the id indexes: no hash of the seal table, no sort of the wide rows.
-        cur.execute("SET LOCAL enable_hashjoin = off")
-        cur.execute("SET LOCAL enable_sort = off")
-        raw = chain.raw_cursor(cur)
-        raw.copy_expert(copy_statement(plan, cur, _id_bounds(plan, cur)), buffered)
-        rows = raw.rowcount  # COPY's own row count
+        with chain.planner_settings(cur, enable_hashjoin="off", enable_sort="off"):
+            raw = chain.raw_cursor(cur)
+            raw.copy_expert(copy_statement(plan, cur, _id_bounds(plan, cur)), buffered)
+            rows = raw.rowcount  # COPY's own row count
         buffered.flush()
         sink.finish()
     return sink.size, sink.sha.hexdigest(), rows

@@ -7,16 +7,17 @@
 """
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Role
 
 from .factories import OrganizationFactory, UserFactory, member
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.fast_flush"]
 
 PASSWORD = "correct horse battery staple"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -111,3 +112,30 @@ def _service_markers(request):
         _require("postgres", connection.vendor == "postgresql", "PostgreSQL is not the test database (set DATABASE_URL)")
     if request.node.get_closest_marker("redis"):
         _require("redis", redis_available(), "Redis is not reachable at TEST_REDIS_URL")
+
+
+@contextmanager
+def module_transaction(django_db_blocker):
+    """Data made once for a whole module (a fixture with scope="module" yields inside this block).
+
+    The block is a transaction around the module's tests: each test still runs in its own savepoint inside
+    it and is rolled back after it as always, and the module's data goes with the rollback at the end. For
+    modules whose every test wants the same read-only starting data (e.g. the reference directory) and that
+    hold no transactional test; a test that is one fails (it would run inside this transaction)."""
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        depth = len(connection.atomic_blocks)
+        try:
+            yield
+        finally:
+            assert len(connection.atomic_blocks) == depth, "a test left the module's transaction"
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+def refuse_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames \
+            or "live_server" in request.fixturenames:
+        pytest.fail("a transactional test cannot use module-wide data (module_transaction)", pytrace=False)

@@ -7,6 +7,11 @@ from carriers.models import Contract
 from .conftest import carrier, contract
 
 
+@pytest.fixture
+def directory(module_directory):
+    """Every test here reads the reference directory: loaded once for the module (tests/carriers/conftest.py)."""
+
+
 def api(name, org="cascade"):
     return reverse(name, kwargs={"org_slug": org})
 

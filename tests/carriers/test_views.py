@@ -11,6 +11,11 @@ from carriers.services import custom_portal_create
 
 from .conftest import carrier, contract, enroll, portal
 
+
+@pytest.fixture
+def directory(module_directory):
+    """Every test here reads the reference directory: loaded once for the module (tests/carriers/conftest.py)."""
+
 READ_PAGES = ["directory", "directory_csv", "directory_binder", "directory_gaps", "directory_contracts",
               "directory_carriers", "directory_custom_portals"]
 

@@ -13,6 +13,7 @@ A route the ids table (demo_logins.route_values) does not know (no ids for its k
 fails the test, so a new page cannot be missed.
 """
 
+import functools
 import re
 import time
 from collections import defaultdict
@@ -145,6 +146,7 @@ class Crawl:
         return response
 
 
+@functools.cache  # the same links are resolved again and again while the queue is walked
 def _url_name(url):
     try:
         match = resolve(urlsplit(url).path)
