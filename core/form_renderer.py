@@ -45,7 +45,7 @@ class FastInputRenderer(DjangoTemplates):
         if isinstance(widget, dict) and (template_name in INPUT_TEMPLATES or template_name in OPTION_TEMPLATES):
             html = self._fast(template_name, widget)
             if html is not None:
-                return mark_safe(html)  # noqa: S308 (every value above is escaped as the template would)
+                return mark_safe(html)  # noqa: S308  # nosec B308 B703 -- every value in it is escaped above, as the widget template would
         return super().render(template_name, context, request=request)
 
     @staticmethod

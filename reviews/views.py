@@ -87,10 +87,11 @@ class _QueueDecisionForm:
 
     def __init__(self, item, parts: dict):
         prefix = f"i{item.pk}"
-        self.decision = _Choices(_Choice(SafeString(tag.replace(_PREFIX, prefix)), label)
+        # Marked safe: the tags come from a real form's rendering; the prefix is an integer id; codes are escaped.
+        self.decision = _Choices(_Choice(SafeString(tag.replace(_PREFIX, prefix)), label)  # nosec B703
                                  for tag, label in parts["decision"])
         self.functions_to_remove = None if item.kind == ReviewItem.Kind.CREDENTIAL else _Choices(
-            _Choice(SafeString(f'<input type="checkbox" name="{prefix}-functions_to_remove" '
+            _Choice(SafeString(f'<input type="checkbox" name="{prefix}-functions_to_remove" '  # nosec B703
                                f'value="{conditional_escape(f["code"])}" id="id_{prefix}-functions_to_remove_{i}">'),
                     f["name"])
             for i, f in enumerate((item.snapshot or {}).get("functions", [])))
