@@ -28,14 +28,17 @@ from staff import selectors as staff_selectors
 from staff import services as staff_services
 from staff.models import EmploymentStatus, JobRole, StaffMember
 
-from .base import ID_SCHEMA, MAX_PAGE, WHEN_SCHEMA, IntegrationView, query_choice, query_id, query_when
-
-
-def _api_error(exc: DjangoValidationError) -> APIValidationError:
-    """A service's ValidationError as a 400 with field errors."""
-    if hasattr(exc, "error_dict"):
-        return APIValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
-    return APIValidationError({"non_field_errors": exc.messages})
+from .base import (
+    ID_SCHEMA,
+    MAX_PAGE,
+    WHEN_SCHEMA,
+    IntegrationView,
+    api_validation_error,
+    call_service,
+    query_choice,
+    query_id,
+    query_when,
+)
 
 
 # --- staff --------------------------------------------------------------------------------------
@@ -140,7 +143,7 @@ class StaffUpsert(IntegrationView, APIView):
                                                         source="api", **fields)
                     code = status.HTTP_200_OK
         except DjangoValidationError as exc:
-            raise _api_error(exc)
+            raise api_validation_error(exc) from exc
         except IntegrityError:
             # Two syncs added the same person at the same moment: the other one won; send it again.
             return Response({"detail": "This person was just added by another request; retry."},
@@ -160,13 +163,9 @@ class StaffTerminate(IntegrationView, APIView):
         staff = get_object_or_404(StaffMember, pk=staff_id, organization=request.organization)
         data = StaffTerminateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            staff = staff_services.staff_terminate(
-                staff=staff, acting_user=self.acting_user(), end_date=data.validated_data.get("end_date"),
-                source=f"api: {data.validated_data['reason'].strip() or 'terminated'}",
-            )
-        except DjangoValidationError as exc:
-            raise _api_error(exc)
+        staff = call_service(staff_services.staff_terminate, staff=staff, acting_user=self.acting_user(),
+                             end_date=data.validated_data.get("end_date"),
+                             source=f"api: {data.validated_data['reason'].strip() or 'terminated'}")
         staff = StaffMember.objects.select_related("manager").get(pk=staff.pk)
         return Response(StaffMemberSerializer(staff).data)
 

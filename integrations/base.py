@@ -150,6 +150,17 @@ def query_when(params, name, *, end: bool = False) -> dt.datetime | None:
     return min(max(utc, _EARLIEST), _LATEST)
 
 
+def call_service(service, /, **kwargs):
+    """A service called from an API view: its django ValidationError becomes the API's 400 with field errors
+    (the same rules as the pages, the API's own error shape)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        raise api_validation_error(exc) from exc
+
+
 def api_validation_error(exc) -> APIValidationError:
     """A service's django ValidationError as the API's 400 with field errors."""
     if hasattr(exc, "error_dict"):

@@ -5,7 +5,6 @@ item needs its own reason, self-review refused, only the assigned reviewer, fina
 the same audit trail. A decision is a person's (invariant 7): an API credential is refused by the service.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
-from integrations.base import IntegrationView, api_validation_error, query_choice
+from integrations.base import IntegrationView, call_service, query_choice
 
 from . import selectors, services
 from .models import Decision, ReviewCampaign, ReviewItem
@@ -98,9 +97,6 @@ class ReviewItemDecide(IntegrationView, APIView):
         item = get_object_or_404(ReviewItem, pk=item_id, organization=request.organization)
         data = ReviewDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            item = services.item_decide(item=item, acting_user=self.acting_user(), **data.validated_data)
-        except DjangoValidationError as exc:
-            raise api_validation_error(exc)
+        item = call_service(services.item_decide, item=item, acting_user=self.acting_user(), **data.validated_data)
         item = ReviewItem.objects.select_related("reviewer").get(pk=item.pk)
         return Response(ReviewItemSerializer(item).data)

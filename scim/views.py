@@ -202,18 +202,18 @@ class UserDetail(ScimView):
         return Response(services.represent(staff, self.base_url))
 
     def put(self, request, scim_id):
-        self.operation = "replace"
-        staff = services.get_user(self.organization, scim_id)
-        self.audit_target = staff
-        state = services.state_from_resource(self.body(request), base=services.state_of(staff))
-        staff, self.audit_changes = services.user_apply(staff=staff, state=state)
-        return Response(services.represent(staff, self.base_url))
+        return self._change(request, scim_id, "replace",
+                            lambda body, current: services.state_from_resource(body, base=current))
 
     def patch(self, request, scim_id):
-        self.operation = "patch"
+        return self._change(request, scim_id, "patch", services.state_from_patch)
+
+    def _change(self, request, scim_id, operation: str, new_state):
+        """PUT and PATCH: the same user, audit target and apply; only how the new state is read differs."""
+        self.operation = operation
         staff = services.get_user(self.organization, scim_id)
         self.audit_target = staff
-        state = services.state_from_patch(self.body(request), services.state_of(staff))
+        state = new_state(self.body(request), services.state_of(staff))
         staff, self.audit_changes = services.user_apply(staff=staff, state=state)
         return Response(services.represent(staff, self.base_url))
 

@@ -1,6 +1,5 @@
 """Training API: modules, and completion records (read; record one, as the roster page does)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -11,7 +10,7 @@ from integrations.base import (
     ID_SCHEMA,
     WHEN_SCHEMA,
     IntegrationView,
-    api_validation_error,
+    call_service,
     query_choice,
     query_id,
     query_when,
@@ -95,13 +94,10 @@ class TrainingCompletionList(IntegrationView, generics.ListAPIView):
         data.is_valid(raise_exception=True)
         org = request.organization
         v = data.validated_data
-        try:
-            completion = services.completion_record(
-                organization=org, acting_user=self.acting_user(), completed_on=v["completed_on"],
-                staff_member=StaffMember.objects.filter(organization=org, pk=v["staff_member"]).first(),
-                module=TrainingModule.objects.filter(organization=org, pk=v["module"]).first(),
-                evidence=v["evidence"])
-        except DjangoValidationError as exc:
-            raise api_validation_error(exc)
+        completion = call_service(
+            services.completion_record, organization=org, acting_user=self.acting_user(),
+            completed_on=v["completed_on"],
+            staff_member=StaffMember.objects.filter(organization=org, pk=v["staff_member"]).first(),
+            module=TrainingModule.objects.filter(organization=org, pk=v["module"]).first(), evidence=v["evidence"])
         completion = TrainingCompletion.objects.select_related("staff_member").get(pk=completion.pk)
         return Response(TrainingCompletionSerializer(completion).data, status=status.HTTP_201_CREATED)

@@ -10,18 +10,14 @@ from offboarding.models import OffboardingCase
 from reviews.launch import campaign_launch
 from reviews.models import ReviewItem
 from staff.models import JobRole, StaffMember
-from tests.reviews.factories import make_account, make_enrollment, make_staff
+from tests.reviews.factories import front_desk_team, make_account, make_enrollment, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_bulk_keep_skips_the_flagged_item_and_says_why(world, live_server, page, sign_in):
     org = world.org
-    admin_staff = make_staff(org, "Alice Admin", job_role=JobRole.PRACTICE_MANAGER, user=world.alice)
-    bob_staff = make_staff(org, "Bob Billing", job_role=JobRole.BILLING_MANAGER, user=world.bob)
-    enrollment = make_enrollment(org, "Availity Essentials", admin=admin_staff)
-    frank = make_account(make_staff(org, "Frank Front", manager=bob_staff), enrollment)
-    gina = make_account(make_staff(org, "Gina Front", manager=bob_staff), enrollment)
+    frank, gina = front_desk_team(world, "Frank Front", "Gina Front").accounts.values()
     campaign = campaign_launch(organization=org)
     gina_item = ReviewItem.objects.get(campaign=campaign, portal_account=gina)
 

@@ -8,21 +8,16 @@ from playwright.sync_api import expect
 from access.models import ProvisioningTask
 from reviews.launch import campaign_launch
 from reviews.models import ReviewCampaign, ReviewItem
-from staff.models import JobRole
-from tests.reviews.factories import make_account, make_enrollment, make_staff
+from tests.reviews.factories import front_desk_team, make_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_billing_manager_reviews_from_the_queue_and_the_administrator_signs_off(world, live_server, page, sign_in):
     org = world.org
-    admin_staff = make_staff(org, "Alice Admin", job_role=JobRole.PRACTICE_MANAGER, user=world.alice)
-    bob_staff = make_staff(org, "Bob Billing", job_role=JobRole.BILLING_MANAGER, user=world.bob)
-    enrollment = make_enrollment(org, "Availity Essentials", admin=admin_staff)
-    frank = make_account(make_staff(org, "Frank Front", manager=bob_staff), enrollment)
-    gina = make_account(make_staff(org, "Gina Front", manager=bob_staff), enrollment)
-    hank = make_account(make_staff(org, "Hank Front", manager=bob_staff), enrollment)
-    make_account(bob_staff, enrollment)  # Bob's own account: reviewed by Alice, never by Bob
+    team = front_desk_team(world, "Frank Front", "Gina Front", "Hank Front")
+    frank, gina, hank = team.accounts.values()
+    make_account(team.bob_staff, team.enrollment)  # Bob's own account: reviewed by Alice, never by Bob
     campaign = campaign_launch(organization=org)
 
     # Bob, the billing manager, opens his queue from the navigation.

@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+from types import SimpleNamespace
 
 from access.models import AccountStatus, PortalAccount
 from carriers.models import Portal, PortalEnrollment, PortalFunction
@@ -37,3 +38,15 @@ def make_account(staff, enrollment, functions=("eligibility_benefits", "claim_st
         status=status, mfa_enrolled=mfa, last_login_attested=last_login or datetime.date(2026, 11, 1))
     account.functions.set(PortalFunction.objects.filter(code__in=functions))
     return account
+
+
+def front_desk_team(world, *names):
+    """Alice administers Availity; Bob, the billing manager, manages the front-desk people named here, each
+    with an Availity account (the browser journeys' practice). Returns .admin_staff, .bob_staff, .enrollment
+    and .accounts (name -> portal account)."""
+    org = world.org
+    admin_staff = make_staff(org, "Alice Admin", job_role=JobRole.PRACTICE_MANAGER, user=world.alice)
+    bob_staff = make_staff(org, "Bob Billing", job_role=JobRole.BILLING_MANAGER, user=world.bob)
+    enrollment = make_enrollment(org, "Availity Essentials", admin=admin_staff)
+    accounts = {name: make_account(make_staff(org, name, manager=bob_staff), enrollment) for name in names}
+    return SimpleNamespace(admin_staff=admin_staff, bob_staff=bob_staff, enrollment=enrollment, accounts=accounts)
