@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from benchmarks.table import print_table
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = ["jobs", "audit", "writes", "pages"]  # jobs first: it opens the findings and campaigns pages show
+SUITES = ["jobs", "audit", "search", "writes", "pages"]  # jobs first: it opens the findings and campaigns pages show
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portalgov_bench"
 
 
