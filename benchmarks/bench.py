@@ -60,7 +60,11 @@ def prepare_database(url: str, data_template: str | None = None) -> None:
     name = parts.path.lstrip("/")
     if data_template:
         _recreate_from(url, name, data_template)
-        print(f"bench database {name}: cloned from the generated data in {data_template}")
+        # The data may predate this checkout's migrations: bring the copy (never the template) up to date.
+        env = {**os.environ, "DATABASE_URL": url,
+               "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "portalgov.test_settings")}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        print(f"bench database {name}: cloned from the generated data in {data_template} (and migrated)")
         return
     template = f"{name}_template"
     conn = _admin_connect(url)

@@ -11,6 +11,9 @@ class Severity(models.TextChoices):
     LOW = "low", "Low"
 
 
+# Keys of findings another part of the system raised (not the rules' to resolve, nor seen by an evaluation).
+SYSTEM_PREFIX = "system:"
+
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
 
 
@@ -52,3 +55,19 @@ class Finding(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class EvaluationMark(models.Model):
+    """When the rules last evaluated an organization. Every open finding the rules manage (not a system
+    finding) was seen by that evaluation (one it did not see is resolved by it), so an open finding's
+    last_seen is this mark (findings.selectors.last_seen_expression): the evaluation writes one row here
+    instead of rewriting last_seen on every unchanged open finding every day (about 168,000 row versions a
+    day at 300,000 accounts, 360 to 470 ms per practice). A finding's own last_seen is written when it is
+    opened, and on resolution set to the last evaluation that saw it."""
+
+    organization = models.OneToOneField("accounts.Organization", primary_key=True, on_delete=models.CASCADE,
+                                        related_name="+")
+    evaluated_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.organization_id}: {self.evaluated_at}"

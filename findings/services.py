@@ -7,15 +7,16 @@ import contextvars
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Organization, User
 from audits.services import record_event
 
-from .models import SEVERITY_RANK, Finding
+from .models import SEVERITY_RANK, SYSTEM_PREFIX, EvaluationMark, Finding
 from .rules import UNSILENCEABLE, evaluate_rules
 
-SYSTEM_PREFIX = "system:"
 SPEC_FIELDS = ("rule", "severity", "title", "detail", "staff_member_id", "portal_account_id", "enrollment_id",
                "credential_id")
 
@@ -72,7 +73,7 @@ def findings_evaluate_organization(*, organization, now=None, acting_user=None) 
     open_findings = {r["key"]: r for r in Finding.objects.select_for_update()
                      .filter(organization=organization, resolved_at__isnull=True)
                      .exclude(key__startswith=SYSTEM_PREFIX).order_by().values("pk", "key", *SPEC_FIELDS)}
-    to_create, changed, kept, to_resolve = [], [], [], []
+    to_create, changed, to_resolve = [], [], []
     for key, spec in specs.items():
         current = open_findings.get(key)
         if current is None:
@@ -80,7 +81,6 @@ def findings_evaluate_organization(*, organization, now=None, acting_user=None) 
                                      severity_rank=SEVERITY_RANK[spec.severity],
                                      **{f: getattr(spec, f) for f in SPEC_FIELDS}))
             continue
-        kept.append(current["pk"])
         # Only rows whose wording or links changed are rewritten: bulk_update costs a CASE per row.
         if any(current[f] != getattr(spec, f) for f in SPEC_FIELDS):
             changed.append(Finding(pk=current["pk"], severity_rank=SEVERITY_RANK[spec.severity],
@@ -91,10 +91,16 @@ def findings_evaluate_organization(*, organization, now=None, acting_user=None) 
     Finding.objects.bulk_create(to_create, batch_size=500)
     if changed:
         Finding.objects.bulk_update(changed, ["severity_rank", *SPEC_FIELDS], batch_size=500)
-    if kept:
-        Finding.objects.filter(pk__in=kept).update(last_seen=now)
     if to_resolve:
-        Finding.objects.filter(pk__in=to_resolve).update(resolved_at=now)
+        # Last seen by the previous evaluation (the mark, not yet moved to now), unless opened since.
+        previous = Subquery(EvaluationMark.objects.filter(organization=organization).values("evaluated_at"))
+        Finding.objects.filter(pk__in=to_resolve).update(
+            resolved_at=now, last_seen=Greatest(F("last_seen"), Coalesce(previous, F("last_seen"))))
+    # The open findings this evaluation kept are seen now: one row for the organization, not a rewrite of
+    # each unchanged finding's last_seen (findings.selectors.last_seen_expression reads it back).
+    EvaluationMark.objects.bulk_create([EvaluationMark(organization=organization, evaluated_at=now)],
+                                       update_conflicts=True, unique_fields=["organization"],
+                                       update_fields=["evaluated_at"])
     counts = {"opened": len(to_create), "resolved": len(to_resolve), "open": len(specs)}
     if to_create or to_resolve:
         resolved_titles = [f"{open_findings[k]['rule']}: {open_findings[k]['title']}" for k in open_findings

@@ -1,5 +1,7 @@
 """Running jobs and recording each run. Later issues register their hygiene checks here."""
 
+import contextlib
+import gc
 import logging
 import traceback
 from collections.abc import Callable
@@ -11,6 +13,7 @@ from accounts.models import Organization
 from audits.services import record_event
 from core.context import current_actor
 
+from .memo import forget, organization_memo
 from .models import JobRun
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,21 @@ def close_abandoned_runs(job: str, now) -> int:
     return len(stale)
 
 
+@contextlib.contextmanager
+def _fewer_collections():
+    """Python's cyclic garbage collector runs every 700 net allocations by default; a job reading tens of
+    thousands of rows per practice set off thousands of collections, the older generations traversing
+    everything the process holds: about half the steady state's Python CPU (3 practices of 6,000 accounts:
+    1.21 s of CPU, 2.2 s of wall clock in collections; 0.57 s and 0.02 s with a gen-0 threshold of 50,000).
+    The job allocates rows, not cycles: collect less often while it runs."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def run_recorded_job(job: str, steps, *, now=None, organizations=None) -> JobRun:
     """Run `steps` (a list of (name, func(org, now) -> counts)) for every organization (or the given
     ones) and record the run: start, end, summed counts, errors, and the acting identity (a person, or
@@ -60,18 +78,23 @@ def run_recorded_job(job: str, steps, *, now=None, organizations=None) -> JobRun
     counts: dict = {"organizations": 0}
     errors: list = []
     orgs = organizations if organizations is not None else Organization.objects.order_by("pk").iterator()
-    for org in orgs:
-        counts["organizations"] += 1
-        for name, check in steps:
-            try:
-                with transaction.atomic():
-                    result = check(org, now) or {}
-                for key, value in result.items():
-                    counts[f"{name}.{key}"] = counts.get(f"{name}.{key}", 0) + value
-            except Exception as exc:
-                log.exception("%s: %s failed for %s", job, name, org.slug)
-                errors.append({"organization": org.slug, "check": name, "error": repr(exc),
-                               "trace": traceback.format_exc(limit=3)})
+    with _fewer_collections():
+        for org in orgs:
+            counts["organizations"] += 1
+            # The steps share their per-practice reads (the hygiene facts, the training requirements) while
+            # no step writes what they were read from (hygiene.memo).
+            with organization_memo():
+                for name, check in steps:
+                    try:
+                        with transaction.atomic():
+                            result = check(org, now) or {}
+                        for key, value in result.items():
+                            counts[f"{name}.{key}"] = counts.get(f"{name}.{key}", 0) + value
+                    except Exception as exc:
+                        forget()
+                        log.exception("%s: %s failed for %s", job, name, org.slug)
+                        errors.append({"organization": org.slug, "check": name, "error": repr(exc),
+                                       "trace": traceback.format_exc(limit=3)})
     run.finished_at = timezone.now()
     run.status = JobRun.Status.FAILED if errors else JobRun.Status.SUCCEEDED
     run.counts = counts

@@ -220,6 +220,8 @@ class PortalAccountDetail(IntegrationView, generics.RetrieveAPIView):
 # --- findings -----------------------------------------------------------------------------------
 class FindingSerializer(serializers.ModelSerializer):
     silenced = serializers.SerializerMethodField()
+    # The open finding's last evaluation (findings.selectors.last_seen_expression), annotated by findings_list.
+    last_seen = serializers.DateTimeField(source="seen_through", read_only=True)
 
     class Meta:
         model = Finding

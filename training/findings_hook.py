@@ -14,7 +14,7 @@ def untrained_holder_specs(organization, now: datetime.datetime) -> list:
     from findings.models import Severity
     from findings.rules import FindingSpec
 
-    from .selectors import EXPIRED, active_modules, requirements_for_accounts
+    from .selectors import EXPIRED, active_modules, live_account_requirements
 
     modules = active_modules(organization)
     if not modules:
@@ -23,7 +23,11 @@ def untrained_holder_specs(organization, now: datetime.datetime) -> list:
     accounts = PortalAccount.objects.filter(organization=organization, status=AccountStatus.ACTIVE)
     specs = []
     holders = None  # account id -> (person, portal), read once when there is a finding to name
-    for req in requirements_for_accounts(organization, accounts, modules):
+    # The live accounts' requirements, shared with the compliance snapshot of the same hygiene run.
+    statuses, requirements = live_account_requirements(organization, modules)
+    for req in requirements:
+        if statuses[req.account_id] != AccountStatus.ACTIVE:
+            continue
         state = req.state(today)
         if state not in ("due", EXPIRED):
             continue

@@ -276,5 +276,40 @@ def test_evaluating_open_findings_rewrites_only_what_changed(world, practice):
     with CaptureQueriesContext(connection) as queries:
         counts = findings_evaluate_organization(organization=world.org)
     assert counts == {"opened": 0, "resolved": 0, "open": 3}
+    # Nothing changed: no finding is rewritten (not even last_seen); the organization's mark moves instead.
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE \"findings_finding\"")]
-    assert len(writes) == 1 and "CASE" not in writes[0] and "last_seen" in writes[0]
+    assert writes == []
+    marks = [q["sql"] for q in queries.captured_queries if "findings_evaluationmark" in q["sql"]]
+    assert len(marks) == 1 and marks[0].startswith("INSERT")
+
+
+def test_an_open_findings_last_seen_is_the_last_evaluation_and_a_resolved_ones_the_last_that_saw_it(world, practice):
+    from findings.selectors import findings_list
+    from findings.services import raise_system_finding
+
+    _, _, jane, _ = practice
+    day1, day2, day3 = TODAY, TODAY + datetime.timedelta(days=1), TODAY + datetime.timedelta(days=2)
+    rule = "on_leave_with_active_account"
+    on_leave = Finding.objects.filter(organization=world.org, rule=rule, resolved_at__isnull=True)
+    with time_machine.travel(day1, tick=False):
+        staff_update(staff=jane, acting_user=world.alice, employment_status=EmploymentStatus.ON_LEAVE)
+    assert on_leave.count() == 3
+    assert {f.seen_through for f in findings_list(organization=world.org, rule=rule)} == {day1}
+    with time_machine.travel(day2, tick=False):
+        findings_evaluate_organization(organization=world.org)
+    assert set(on_leave.values_list("last_seen", flat=True)) == {day1}  # not rewritten...
+    assert {f.seen_through for f in findings_list(organization=world.org, rule=rule)} == {day2}  # ...shown as seen
+    ids = list(on_leave.values_list("pk", flat=True))
+    with time_machine.travel(day3, tick=False):
+        # A system finding keeps its own last_seen; another practice's evaluation moves only its own mark.
+        raise_system_finding(rule="test_alarm", severity="critical", organization=world.org, message="Alarm")
+        findings_evaluate_organization(organization=world.other_org)
+    alarm = findings_list(organization=world.org, rule="test_alarm").get()
+    assert alarm.seen_through == alarm.last_seen == day3
+    assert {f.seen_through for f in findings_list(organization=world.org, rule=rule)} == {day2}
+    with time_machine.travel(day3, tick=False):
+        staff_update(staff=jane, acting_user=world.alice, employment_status=EmploymentStatus.ACTIVE)
+    resolved = findings_list(organization=world.org, state="resolved").filter(pk__in=ids)
+    assert len(resolved) == 3
+    # Resolved by the day-3 evaluation; last seen by the day-2 one (as when every evaluation rewrote last_seen).
+    assert {(f.resolved_at, f.last_seen, f.seen_through) for f in resolved} == {(day3, day2, day2)}
