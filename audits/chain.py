@@ -12,10 +12,13 @@ timestamp precision are what was stored), length-prefixed so no two rows can col
 """
 
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
+import queue
+import threading
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -284,9 +287,6 @@ class _ChunkReader:
     one chunk ahead of the sealer."""
 
     def __init__(self, head_params, last_line: bytes, remaining: int):
-        import queue
-        import threading
-
         self.top = head_params[0]
         self.last = last_line
         self.remaining = remaining
@@ -328,10 +328,8 @@ class _ChunkReader:
     def close(self) -> None:
         self.stop.set()
         while self.thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.queue.get(timeout=0.05)  # unblock a put
-            except Exception:  # noqa: BLE001, S112 - queue.Empty: nothing to take yet
-                continue
         self.thread.join()
         try:
             self.conn.rollback()
