@@ -12,10 +12,13 @@ timestamp precision are what was stored), length-prefixed so no two rows can col
 """
 
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
+import queue
+import threading
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -154,8 +157,11 @@ def horizon(cursor) -> int | None:
     return cursor.fetchone()[0]
 
 
-def seal_pending(*, batch_size: int = 50000, max_rows: int | None = None) -> int:
-    """Seal every event that is safe to seal now; returns how many were sealed. Idempotent."""
+def seal_pending(*, batch_size: int = 200_000, max_rows: int | None = None) -> int:
+    """Seal every event that is safe to seal now; returns how many were sealed. Idempotent.
+
+    batch_size: events per transaction. On PostgreSQL memory is bounded by PIPELINE_CHUNK, not by this: a
+    batch is read and sealed chunk by chunk (fewer, longer batches: one reader connection and one plan each)."""
     total = 0
     while max_rows is None or total < max_rows:
         n = _seal_batch(batch_size if max_rows is None else min(batch_size, max_rows - total))
@@ -203,43 +209,132 @@ def _seal_batch(limit: int) -> int:
         return len(rows)
 
 
-def _seal_pg(cur, select, params, seq, prev) -> int:
-    """Hash each event's COPY line, chain them, and write the seals with one COPY FROM.
+SEAL_COPY_COLUMNS = "seq, event_id, event_timestamp, txid, content_hash, prev_hash, chain_hash"  # sealed_at: default
+PIPELINE_CHUNK = 20_000
 
-    Per event: one split (id, timestamp, txid lead the line), two SHA-256 and one formatted line;
-    no per-row Python objects beyond those bytes.
+
+def _seal_lines(lines, seq: int, prev: bytes) -> tuple[bytes, int, bytes]:
+    """COPY text input for the seals of these event lines, chained on from (seq, prev): -> (data, seq, prev).
+
+    Per event: the two SHA-256, two hexlify (the previous chain hash's hex is carried over as this seal's
+    prev_hash) and one %-format; id, timestamp and txid lead the event's line and are copied over as one slice.
     """
-    from django.utils import timezone
-
-    pg_canonical_session(cur)
-    # The (txid, id) index walk is always right here; with few distinct txids the planner's estimate
-    # of the row comparison collapses and it would sort the whole unsealed tail instead.
-    with planner_settings(cur, enable_sort="off"):
-        data = pg_copy_to_bytes(cur, select, params)
-    if not data:
-        return 0
-    lines = data.split(b"\n")
-    lines.pop()  # COPY ends every row with a newline
-    sha = hashlib.sha256
-    hexlify = binascii.hexlify
-    version = PG_CANONICAL_VERSION
-    now = timezone.now().astimezone(_UTC).isoformat().encode()
+    sha, hexlify, version = hashlib.sha256, binascii.hexlify, PG_CANONICAL_VERSION
+    prev_hex = hexlify(prev)
     out = []
     append = out.append
     for line in lines:
-        event_id, ts, txid, _rest = line.split(b"\t", 3)
+        head = line[:line.index(b"\t", line.index(b"\t", line.index(b"\t") + 1) + 1)]  # id, timestamp, txid
         seq += 1
         content = sha(version + line).digest()
-        chained = sha(b"\x01" + prev + content).digest()
+        prev = sha(b"\x01" + prev + content).digest()
+        chained_hex = hexlify(prev)
         # bytea in COPY text input: \\x + hex (the backslash itself escaped).
-        append(b"%d\t%s\t%s\t%s\t\\\\x%s\t\\\\x%s\t\\\\x%s\t%s" % (
-            seq, event_id, ts, txid, hexlify(content), hexlify(prev), hexlify(chained), now))
-        prev = chained
+        append(b"%d\t%s\t\\\\x%s\t\\\\x%s\t\\\\x%s" % (seq, head, hexlify(content), prev_hex, chained_hex))
+        prev_hex = chained_hex
     append(b"")
-    raw_cursor(cur).copy_expert(
-        f"COPY {SEAL_TABLE} (seq, event_id, event_timestamp, txid, content_hash, prev_hash, chain_hash, sealed_at) "
-        "FROM STDIN", io.BytesIO(b"\n".join(out)))
-    return len(lines)
+    return b"\n".join(out), seq, prev
+
+
+def _copy_seals(cur, data: bytes) -> None:
+    raw_cursor(cur).copy_expert(f"COPY {SEAL_TABLE} ({SEAL_COPY_COLUMNS}) FROM STDIN", io.BytesIO(data))
+
+
+def _split(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    lines.pop()  # COPY ends every row with a newline
+    return lines
+
+
+def _seal_pg(cur, select, params, seq, prev) -> int:
+    """Hash each event's COPY line, chain them, and write the seals with COPY FROM.
+
+    A first chunk is read here; if there is more, the rest is read chunk by chunk by a thread on a second
+    connection (rows below the horizon are committed and never change, so any connection reads the same
+    lines) while this one hashes the chunk before and writes its seals: the database producing events, Python
+    hashing and the database storing seals overlap instead of taking turns. Every chunk continues after the
+    last (txid, id) read; the seals are written in the same order in this transaction.
+    """
+    pg_canonical_session(cur)
+    *head_params, limit = params
+    first = min(limit, PIPELINE_CHUNK)
+    # The (txid, id) index walk is always right here; with few distinct txids the planner's estimate
+    # of the row comparison collapses and it would sort the whole unsealed tail instead.
+    with planner_settings(cur, enable_sort="off"):
+        lines = _split(pg_copy_to_bytes(cur, select, [*head_params, first]))
+    if not lines:
+        return 0
+    total = len(lines)
+    reader = None
+    if total == first < limit:
+        reader = _ChunkReader(head_params, lines[-1], limit - first)
+    try:
+        while lines:
+            data, seq, prev = _seal_lines(lines, seq, prev)
+            del lines
+            _copy_seals(cur, data)
+            del data
+            lines = reader.next() if reader is not None else []
+            total += len(lines)
+    finally:
+        if reader is not None:
+            reader.close()
+    return total
+
+
+class _ChunkReader:
+    """Reads the events after a given line, PIPELINE_CHUNK at a time, on its own connection in a thread,
+    one chunk ahead of the sealer."""
+
+    def __init__(self, head_params, last_line: bytes, remaining: int):
+        self.top = head_params[0]
+        self.last = last_line
+        self.remaining = remaining
+        self.queue = queue.Queue(maxsize=1)
+        self.stop = threading.Event()
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        self.thread = threading.Thread(target=self._run, name="audit-seal-reader", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.conn.cursor() as cur:
+                pg_canonical_session(cur)
+                cur.execute("SET LOCAL enable_sort = off")
+                last = self.last
+                while self.remaining > 0 and not self.stop.is_set():
+                    event_id, _ts, txid, _rest = last.split(b"\t", 3)
+                    n = min(PIPELINE_CHUNK, self.remaining)
+                    select = (f"SELECT {select_columns()} FROM {EVENT_TABLE} e WHERE e.txid < %s "  # noqa: S608  # nosec B608 -- constant columns and table; values are parameters
+                              "AND (e.txid, e.id) > (%s, %s) ORDER BY e.txid, e.id LIMIT %s")
+                    lines = _split(pg_copy_to_bytes(cur, select, [self.top, int(txid), int(event_id), n]))
+                    self.remaining -= len(lines)
+                    self.queue.put(lines)
+                    if len(lines) < n:
+                        break
+                    last = lines[-1]
+            self.queue.put([])
+        except BaseException as exc:  # handed to the sealer, which re-raises it
+            self.queue.put(exc)
+
+    def next(self) -> list[bytes]:
+        got = self.queue.get()
+        if isinstance(got, BaseException):
+            raise got
+        if not got:
+            self.queue.put([])  # stay at the end
+        return got
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.queue.get(timeout=0.05)  # unblock a put
+        self.thread.join()
+        try:
+            self.conn.rollback()
+        finally:
+            self.conn.close()
 
 
 def _insert_seals(cur, seals) -> None:

@@ -12,6 +12,7 @@ role; the application's role may only SELECT and INSERT; triggers refuse UPDATE,
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from .db import CurrentTxid
@@ -155,9 +156,13 @@ class AuditSeal(models.Model):
     """The hash chain, kept beside the events so event rows are never updated.
 
     seq is gap-free and assigned by the single sealer; chain_hash = SHA-256(0x01 || prev_hash ||
-    content_hash). UNIQUE(prev_hash) turns any fork into a loud error. chain_hash has no unique index: each
-    seal's chain_hash is the next seal's prev_hash (already unique), nothing looks a seal up by it, and that
-    index of random 32-byte keys was a large part of the sealer's insert cost (audits/0007).
+    content_hash). The primary key on seq turns a second sealer appending from the same head into a loud
+    error (both would write the same seq). Neither hash has an index (audits/0007, 0008): nothing looks a seal
+    up by a hash, and each B-tree over random 32-byte keys made every sealed event update a page at a random
+    place. A fork (two seals claiming the same predecessor) is caught by verification instead: it walks by
+    seq and checks every prev_hash against the chain hash of the seal just before it, so a second seal with
+    the same prev_hash breaks the link where it stands. event_id stays unique (an index that grows at its
+    right edge, used to find an event's seal).
     """
 
     seq = models.BigIntegerField(primary_key=True)
@@ -165,9 +170,10 @@ class AuditSeal(models.Model):
     event_timestamp = models.DateTimeField()
     txid = models.BigIntegerField(null=True)
     content_hash = models.BinaryField(max_length=32)
-    prev_hash = models.BinaryField(max_length=32, unique=True)
+    prev_hash = models.BinaryField(max_length=32)
     chain_hash = models.BinaryField(max_length=32)
-    sealed_at = models.DateTimeField(default=timezone.now)
+    # The database's default too: the sealer's COPY leaves the column out (one timestamp less to parse per seal).
+    sealed_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         ordering = ["seq"]

@@ -9,6 +9,9 @@ in behind the sealer's position ("inserted") or left unsealed longer than allowe
 import binascii
 import datetime as dt
 import hashlib
+import io
+import json
+import os
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -228,9 +231,16 @@ class _Walker:
 
 
 def verify_log(*, organization_id: int | None = None, checkpoint_note: str | None = None,
-               now=None, batch: int = 10000, pg_batch: int = 50000) -> VerifyResult:
-    """Verify everything (or, with organization_id, that organization's events and every link)."""
+               now=None, batch: int = 10000, pg_batch: int = 100_000, workers: int | None = None,
+               parallel_min: int = 400_000) -> VerifyResult:
+    """Verify everything (or, with organization_id, that organization's events and every link).
+
+    workers: processes for the whole-log check on PostgreSQL (default: 2 on a machine with 2 or more CPUs,
+    when called outside a transaction, since the workers cannot see what the caller has not committed);
+    used from parallel_min seals on."""
     now = now or timezone.now()
+    if workers is None:
+        workers = 2 if (os.cpu_count() or 1) >= 2 and not connection.in_atomic_block and hasattr(os, "fork") else 1
     result = VerifyResult()
     ranges = _archived_ranges()
     pg = is_postgres()
@@ -264,7 +274,7 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
     cols = chain.select_columns("e")
     with transaction.atomic():
         if pg:
-            _walk_pg(walker, batch=pg_batch)
+            _walk_pg(walker, batch=pg_batch, workers=workers, parallel_min=parallel_min)
         else:
             sql = (
                 "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, "  # noqa: S608
@@ -287,41 +297,277 @@ def verify_log(*, organization_id: int | None = None, checkpoint_note: str | Non
     return result
 
 
-def _walk_pg(walker, *, batch: int) -> None:
-    """Walk the seals in seq order, a batch at a time, without a join.
+_SEAL_FIELDS = "s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, s.chain_hash"
 
-    Per batch: one COPY of the seal rows (primary-key range, already in seq order) and one COPY of the
-    events whose ids lie in the batch's id range (a range scan of each partition's primary key), matched
-    by id in a dict. No join and no sort in the database; memory is bounded by the batch size. A seal
-    whose event is absent gets the joined row shape with the "present" flag off.
+
+def _bounds(cur, low: int, high: int):
+    """(count, lowest and highest event id, oldest and newest event time) of the seals in (low, high]."""
+    cur.execute(
+        "SELECT COUNT(*), MIN(event_id), MAX(event_id), MIN(event_timestamp), MAX(event_timestamp) "  # noqa: S608  # nosec B608 -- constant table name; bounds are parameters
+        f"FROM {chain.SEAL_TABLE} WHERE seq > %s AND seq <= %s", [low, high])
+    return cur.fetchone()
+
+
+def _slow_batch(walker, cur, low: int, high: int) -> None:
+    """Every seal in (low, high] with its event, joined by the database in seq order, checked row by row
+    (_Walker.pg_batch, which names each problem). The event's columns come last, so each line ends with the
+    event's canonical COPY line exactly as the sealer hashed it (same columns, same types, same session
+    settings; a tab or newline inside a value is escaped by COPY, so the 8 seal fields split off cleanly).
+    A seal whose event is absent gets NULLs and the "present" flag off."""
+    n, lo, hi, _t0, _t1 = _bounds(cur, low, high)
+    if not n:
+        return
+    with chain.planner_settings(cur, work_mem="256MB"):
+        data = chain.pg_copy_to_bytes(
+            cur, f"SELECT {_SEAL_FIELDS}, e.id IS NOT NULL, {chain.select_columns('e')} "  # noqa: S608  # nosec B608 -- constant columns and tables; bounds are parameters
+            f"FROM {chain.SEAL_TABLE} s LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id AND e.id BETWEEN %s AND %s "
+            "WHERE s.seq > %s AND s.seq <= %s ORDER BY s.seq", [lo, hi, low, high])
+    lines = data.split(b"\n")
+    lines.pop()
+    walker.pg_batch(lines)
+
+
+@dataclass
+class _Span:
+    """What the fast check proved about a run of consecutive seals."""
+
+    seals: int = 0
+    first_prev: bytes | None = None  # the stored prev_hash of the first seal
+    last_chain: bytes | None = None  # the (recomputed and stored) chain hash of the last seal
+    last_key: tuple | None = None  # (txid, event_id) of the last seal
+    roots: list = field(default_factory=list)  # checkpoint seqs matched on the way
+
+
+# One line per seal in seq order: a flag, then the event's canonical COPY line. The flag is 't' when the
+# database found nothing structural to object to: the event is there (left join), the seal's txid is the
+# event's, seq runs on without a gap from the batch start, and (txid, event_id) is strictly above the previous
+# seal's (the commit order, which also rules out one event sealed twice). Anything else is 'f' and the batch is
+# checked again row by row. The hashes are never the database's: _fast_batch computes them.
+_FAST_SELECT = (
+    "SELECT CASE WHEN e.id IS NOT NULL AND s.txid = e.txid AND s.seq = %(low)s + row_number() OVER w "
+    "AND (s.txid, s.event_id) > (COALESCE(lag(s.txid) OVER w, %(tx)s), COALESCE(lag(s.event_id) OVER w, %(id)s)) "
+    "THEN 't' ELSE 'f' END, " + chain.select_columns("e") + " "
+    f"FROM {chain.SEAL_TABLE} s LEFT JOIN {chain.EVENT_TABLE} e ON e.id = s.event_id AND e.id BETWEEN %(lo)s AND %(hi)s "
+    # The sealed timestamps only narrow the partitions read; a seal whose timestamp was altered finds no event
+    # here, fails the flag, and the row-by-row check (which does not narrow by time) says what is wrong.
+    'AND e."timestamp" BETWEEN %(t0)s AND %(t1)s '
+    "WHERE s.seq > %(low)s AND s.seq <= %(high)s WINDOW w AS (ORDER BY s.seq) ORDER BY s.seq"
+)
+
+
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags 0, no header extension
+_BINARY_TRAILER = b"\xff\xff"
+_SEAL_ROW = b"\x00\x01\x00\x00\x00\x60"  # binary COPY: one field of 96 bytes follows
+
+
+def _fast_batch(cur, low: int, high: int, prev: bytes | None, last_key, roots) -> _Span | None:
+    """Whole-log check of the seals in (low, high]: per event, two SHA-256 in Python and no other per-row
+    work than building the bytes to compare.
+
+    The stored hashes come as a binary COPY (content_hash || prev_hash || chain_hash per seal, in seq order:
+    raw bytes, no hex); the same bytes are built from what Python computes (each event's content hash from
+    its COPY line, each link from the previous one) and the two buffers are compared at once. Equal buffers
+    prove every content hash, every chain hash and every prev_hash = the previous seal's chain hash. prev:
+    the chain hash the first seal must link to (None: its stored prev_hash; the caller links the spans).
+    None when anything differs: the caller then checks the batch row by row, which names the problem."""
+    n, lo, hi, t0, t1 = _bounds(cur, low, high)
+    if n != high - low:  # a seal is missing (or a seq repeats): the row-by-row check names it
+        return None
+    sink = io.BytesIO()
+    chain.raw_cursor(cur).copy_expert(
+        "COPY (SELECT content_hash || prev_hash || chain_hash FROM "  # noqa: S608  # nosec B608 -- constant table name; bounds are integers
+        f"{chain.SEAL_TABLE} WHERE seq > {int(low)} AND seq <= {int(high)} ORDER BY seq) TO STDOUT (FORMAT binary)",
+        sink)
+    stored = sink.getvalue()
+    width = len(_SEAL_ROW) + 96
+    if (not stored.startswith(_BINARY_HEADER) or not stored.endswith(_BINARY_TRAILER)
+            or len(stored) != len(_BINARY_HEADER) + width * n + len(_BINARY_TRAILER)):
+        return None
+    first_prev = stored[len(_BINARY_HEADER) + len(_SEAL_ROW) + 32:len(_BINARY_HEADER) + len(_SEAL_ROW) + 64]
+    if prev is not None and first_prev != prev:
+        return None
+    tx, ev = last_key if last_key is not None and None not in last_key else (-1, -1)
+    with chain.planner_settings(cur, work_mem="256MB"):
+        data = chain.pg_copy_to_bytes(cur, _FAST_SELECT, {"low": low, "high": high, "tx": tx, "id": ev, "lo": lo,
+                                                          "hi": hi, "t0": t0, "t1": t1})
+    # COPY escapes tabs and newlines inside values: a line break is always a row's end, "t\t" a flag.
+    if data.count(b"\n") != n or data.count(b"\nt\t") != n - 1 or not data.startswith(b"t\t"):
+        return None
+    lines = data.split(b"\n")
+    lines.pop()
+    del data
+    sha, version, row = hashlib.sha256, chain.PG_CANONICAL_VERSION, _SEAL_ROW
+    rows = [_BINARY_HEADER]
+    append = rows.append
+    link = first_prev
+    for line in lines:
+        content = sha(version + line[2:]).digest()  # the line after its flag: the canonical COPY line
+        chained = sha(b"\x01" + link + content).digest()
+        append(row + content + link + chained)
+        link = chained
+    append(_BINARY_TRAILER)
+    del lines
+    if b"".join(rows) != stored:
+        return None
+    matched = []
+    for seq in roots:
+        if low < seq <= high:
+            if rows[seq - low][-32:] != roots[seq][0]:
+                return None
+            matched.append(seq)
+    cur.execute(f"SELECT txid, event_id FROM {chain.SEAL_TABLE} WHERE seq = %s", [high])  # noqa: S608  # nosec B608 -- constant table name
+    return _Span(n, first_prev, link, tuple(cur.fetchone()), matched)
+
+
+def _fast_range(cur, low: int, top: int, batch: int, prev, last_key, roots) -> tuple[_Span, int]:
+    """Fast batches over (low, top] until one fails: (what was proved, the seq it reached)."""
+    span = _Span(last_key=last_key)
+    while low < top:
+        high = min(low + batch, top)
+        got = _fast_batch(cur, low, high, prev, span.last_key, roots)
+        if got is None:
+            break
+        if got.seals:
+            if span.first_prev is None:
+                span.first_prev = got.first_prev
+            span.seals += got.seals
+            span.last_chain, span.last_key, prev = got.last_chain, got.last_key, got.last_chain
+            span.roots += got.roots
+        low = high
+    return span, low
+
+
+def _take(walker, span: _Span, reached: int) -> None:
+    """Moves the walker past a span the fast check proved (every seal there intact and in place)."""
+    result = walker.result
+    result.seals_checked += span.seals
+    result.events_checked += span.seals
+    for seq in span.roots:
+        walker.roots.pop(seq)
+        result.checkpoints_checked += 1
+    if span.seals:
+        walker.expected_seq = reached + 1
+        walker.prev_chain, walker.last_key = span.last_chain, span.last_key
+
+
+def _walk_pg(walker, *, batch: int, workers: int = 1, parallel_min: int = 400_000) -> None:
+    """Walk the seals in seq order, a batch at a time.
+
+    Whole-log verification takes the fast path (_fast_batch) batch after batch; with workers > 1 and at least
+    parallel_min seals, the seq range is cut into that many spans checked by forked processes at once (each
+    with its own connection on this transaction's snapshot), and the spans are linked here: each span's first
+    prev_hash must be the chain hash the span before it ended with. From the first batch a worker could not
+    prove on, the walk goes on here; a batch the fast path does not pass (and every batch of an
+    organization's verification) is checked row by row, naming every problem.
     """
-    cols = chain.select_columns("e")
-    missing_event = b"\t".join([b"\\N"] * len(chain.EVENT_COLUMNS))
     with connection.cursor() as cur:
         chain.pg_canonical_session(cur)
         cur.execute(f"SELECT COALESCE(MIN(seq), 1) - 1, COALESCE(MAX(seq), 0) FROM {chain.SEAL_TABLE}")  # noqa: S608  # nosec B608 -- constant table name
         low, top = cur.fetchone()
+        # The fast path starts only where the walker expects the first seal (else the row-by-row check says
+        # which seals are missing) and only for the whole log (an organization's check skips other events).
+        fast = walker.org is None
+        if fast and low + 1 == walker.expected_seq and workers > 1 and top - low >= parallel_min:
+            low = _parallel(walker, cur, low, top, batch, workers)
         while low < top:
-            high = low + batch
-            seals = chain.pg_copy_to_bytes(
-                cur, "SELECT s.seq, s.event_id, s.event_timestamp, s.txid, s.content_hash, s.prev_hash, "  # noqa: S608  # nosec B608 -- constant table name; bounds are parameters
-                f"s.chain_hash FROM {chain.SEAL_TABLE} s WHERE s.seq > %s AND s.seq <= %s ORDER BY s.seq",
-                [low, high]).split(b"\n")
-            seals.pop()
-            if seals:
-                ids = [seal.split(b"\t", 2)[1] for seal in seals]
-                numbers = list(map(int, ids))
-                events = chain.pg_copy_to_bytes(
-                    cur, f"SELECT {cols} FROM {chain.EVENT_TABLE} e WHERE e.id BETWEEN %s AND %s",  # noqa: S608  # nosec B608 -- constant columns and table; bounds are parameters
-                    [min(numbers), max(numbers)]).split(b"\n")
-                events.pop()
-                by_id = {line[:line.index(b"\t")]: line for line in events}
-                del events, numbers
-                get = by_id.get
-                walker.pg_batch([
-                    seal + (b"\tt\t" + event if (event := get(event_id)) is not None else b"\tf\t" + missing_event)
-                    for seal, event_id in zip(seals, ids, strict=True)])
+            high = min(low + batch, top)
+            if fast and low + 1 == walker.expected_seq:
+                span = _fast_batch(cur, low, high, walker.prev_chain, walker.last_key, walker.roots)
+                if span is not None:
+                    _take(walker, span, high)
+                    low = high
+                    continue
+            _slow_batch(walker, cur, low, high)  # names what is wrong; the next batch tries the fast path again
             low = high
+
+
+def _parallel(walker, cur, low: int, top: int, batch: int, workers: int) -> int:
+    """Fast-checks (low, top] in `workers` forked processes; links their spans; -> the seq the proof reached."""
+    cur.execute("SELECT pg_export_snapshot()")
+    snapshot = cur.fetchone()[0]
+    step = -(-(top - low) // workers)
+    cuts = [low + i * step for i in range(workers)] + [top]
+    starts = []
+    for i in range(workers):  # the last seal before each span: the span's commit-order start
+        if i == 0:
+            starts.append(walker.last_key)
+        else:
+            cur.execute(f"SELECT txid, event_id FROM {chain.SEAL_TABLE} WHERE seq = %s", [cuts[i]])  # noqa: S608  # nosec B608 -- constant table name
+            row = cur.fetchone()
+            starts.append(tuple(row) if row else None)
+    roots = {seq: (root, "") for seq, (root, _label) in walker.roots.items()}
+    jobs = [(cuts[i], cuts[i + 1], walker.prev_chain if i == 0 else None, starts[i]) for i in range(workers)]
+    spans = _run_forked(jobs, lambda job: _child_span(snapshot, job, batch, roots))
+    prev, reached = walker.prev_chain, low
+    for (_start, end, _p, _k), got in zip(jobs, spans, strict=True):
+        if got is None:  # the child failed: go on from here in this process
+            break
+        span, got_to = got
+        if span.seals and span.first_prev != prev:
+            break
+        _take(walker, span, got_to)
+        if span.seals:
+            prev = span.last_chain
+        reached = got_to
+        if got_to != end:
+            break
+    return reached
+
+
+def _child_span(snapshot: str, job, batch: int, roots):
+    """In a forked child: its own connection, importing the parent's snapshot."""
+    low, top, prev, last_key = job
+    conn = connection.get_new_connection(connection.get_connection_params())
+    try:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with conn.cursor() as cur:
+            cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            chain.pg_canonical_session(cur)
+            return _fast_range(cur, low, top, batch, prev, last_key, roots)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def _run_forked(jobs, fn) -> list:
+    """fn(job) for each job, each in a forked child (os.fork: also from a daemonic worker process, where
+    multiprocessing refuses). A child never touches the parent's connection and leaves by os._exit, so
+    nothing of the parent's is closed or flushed twice. None for a job whose child failed."""
+    children = []
+    for job in jobs:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            os.close(read_fd)
+            try:
+                span, reached = fn(job)
+                payload = json.dumps({"seals": span.seals, "reached": reached,
+                                      "first_prev": span.first_prev and span.first_prev.hex(),
+                                      "last_chain": span.last_chain and span.last_chain.hex(),
+                                      "last_key": span.last_key, "roots": span.roots}).encode()
+            except BaseException:  # noqa: BLE001 - anything: the parent checks this span itself
+                payload = b""
+            try:
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        children.append((pid, read_fd))
+    results = []
+    for pid, read_fd in children:
+        with os.fdopen(read_fd, "rb") as fh:
+            payload = fh.read()
+        os.waitpid(pid, 0)
+        if not payload:
+            results.append(None)
+            continue
+        got = json.loads(payload)
+        unhex = lambda v: None if v is None else bytes.fromhex(v)  # noqa: E731
+        results.append((_Span(got["seals"], unhex(got["first_prev"]), unhex(got["last_chain"]),
+                              None if got["last_key"] is None else tuple(got["last_key"]), got["roots"]),
+                        got["reached"]))
+    return results
 
 
 def _check_checkpoint_coverage(result, *, newest_stored: int, now) -> None:
