@@ -2,7 +2,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_POST
 
 from accounts import roles
@@ -54,6 +58,33 @@ def fix_url(finding: Finding, slug: str, urls: _RowUrls | None = None) -> str:
     return ""
 
 
+STAMP = "Y-m-d H:i T"  # as the templates' |date:"Y-m-d H:i T", in the practice's zone
+
+
+def _stamp(value) -> str:
+    return date_filter(template_localtime(value), STAMP) if value else ""
+
+
+def _row_html(f: Finding, csrf: str) -> str:
+    """One row of the findings table, written here rather than by the template's loop (the loop's ~20 lookups,
+    filters and conditions per row were most of the page's CPU); the same HTML, every value escaped."""
+    finding = format_html("{}", f.title)
+    if f.detail:
+        finding = format_html('{}<br><span class="muted">{}</span>', finding, f.detail)
+    if f.silenced_at:
+        finding = format_html('{}<br><span class="badge">accepted: {}</span>', finding, f.silence_reason)
+    fix = format_html('<a href="{}">Fix</a>', f.fix_url) if f.fix_url else ""
+    accept = format_html(
+        '\n      <details><summary>Accept</summary><form method="post" action="{}">{}<label for="reason-{}">Reason'
+        '</label><input id="reason-{}" name="reason" required><button type="submit">Accept</button></form>'
+        "</details>\n      ", f.silence_url, csrf, f.pk, f.pk) if f.silence_url else ""
+    return format_html(
+        '\n  <tr>\n    <td><span class="badge sev-{}">{}</span></td>\n    <td>{}</td>\n    <td>{}</td>\n'
+        "    <td>{}</td>\n    <td>{}</td>\n    <td>{}\n      {}</td>\n  </tr>\n  ",
+        f.severity, f.get_severity_display(), finding, f.rule_label, _stamp(f.first_seen),
+        _stamp(f.resolved_at) or "\u2014", fix, accept)
+
+
 @org_view(roles.VIEW_FINDINGS)
 def findings(request):
     org = request.organization
@@ -74,10 +105,11 @@ def findings(request):
         # The row's accept form, decided here once rather than by four template conditions per row.
         f.silence_url = (urls("finding_silence", f.pk) if can_silence and f.silenceable and not f.resolved_at
                          and not f.silenced_at else "")
+    csrf = csrf_input(request) if can_silence else ""
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(request, "findings/list.html", {
-        "page_obj": page, "state": state, "rule": rule, "severity": severity, "rules": sorted(RULE_LABELS.items()),
+        "page_obj": page, "rows": [_row_html(f, csrf) for f in page], "state": state, "rule": rule, "severity": severity, "rules": sorted(RULE_LABELS.items()),
         "severities": Severity.choices, "querystring": querystring.urlencode(),
         "can_silence": can_silence,
     })
