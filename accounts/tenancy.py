@@ -10,6 +10,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
@@ -31,10 +33,11 @@ def resolve_organization(request, slug: str, perm: str | tuple[str, ...] = VIEW_
         raise PermissionDenied("Sign in first.")
     if getattr(user, "is_api_credential", False):
         return _resolve_for_credential(request, get_object_or_404(Organization, slug=slug), user, perm)
-    # One query on every page: the membership with its organization (the organization alone only when
-    # there is no membership, to tell 404 from 403).
-    membership = (Membership.objects.select_related("organization")
-                  .filter(organization__slug=slug, user=user).order_by("pk").first())
+    # One query on every page: the person's memberships with their organizations, which the page's practice
+    # switcher lists too (accounts.context_processors reads them from the request: no second query). The
+    # organization alone is read only when there is no membership, to tell 404 from 403.
+    memberships = user_memberships(request)
+    membership = next((m for m in memberships if m.organization.slug == slug), None)
     if membership is None:
         get_object_or_404(Organization, slug=slug)
         raise PermissionDenied("You have no role in this organization.")
@@ -52,6 +55,35 @@ def resolve_organization(request, slug: str, perm: str | tuple[str, ...] = VIEW_
         user.last_organization = organization
         user.save(update_fields=["last_organization"])
     return organization
+
+
+MEMBERSHIPS_ATTR = "_portalgov_memberships"
+_generation = [0]  # bumped whenever this process saves or deletes a membership or an organization
+
+
+@receiver([post_save, post_delete], sender=Membership, dispatch_uid="tenancy_memberships_changed")
+@receiver([post_save, post_delete], sender=Organization, dispatch_uid="tenancy_organizations_changed")
+def _memberships_changed(**kwargs):
+    _generation[0] += 1
+
+
+def user_memberships(request) -> list:
+    """The signed-in person's memberships with their organizations (by the organization's name), read once
+    per request and kept on the request only: a role granted, changed or removed shows on the next request,
+    and a view that changes one during this request makes the next reader (the page's switcher) read again."""
+    cached = getattr(request, MEMBERSHIPS_ATTR, None)
+    if cached is not None and cached[0] == _generation[0]:
+        return cached[1]
+    generation = _generation[0]
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
+    setattr(request, MEMBERSHIPS_ATTR, (generation, memberships))
+    return memberships
+
+
+def request_memberships(request):
+    """The list user_memberships read on this request if it is still current, else None."""
+    cached = getattr(request, MEMBERSHIPS_ATTR, None)
+    return cached[1] if cached is not None and cached[0] == _generation[0] else None
 
 
 def _role_permissions(user, membership, organization) -> frozenset[str]:

@@ -34,6 +34,10 @@ from .signing import SigningKeyMissing
 
 FILTER_FIELDS = ("since", "until", "action", "actor", "object_type", "object_pk", "q")
 PAGE_SIZE = 50
+# The columns the list shows (and its cursor reads): not the diff, the serialized object or the extra data,
+# JSON documents decoded for every row and never shown here (the event's page shows them).
+LIST_FIELDS = ("id", "timestamp", "actor_type", "actor_ref", "actor_label", "severity", "action", "object_type",
+               "object_pk", "object_label", "remote_addr")
 
 
 def _filter_from(request, **fixed):
@@ -52,7 +56,7 @@ def _list_page(request, *, title, base_qs=None, fixed=None, subtitle=""):
     raw = {k: request.GET.get(k, "") for k in FILTER_FIELDS}
     try:
         raw, flt = _filter_from(request, **fixed)
-        qs = selectors.events(flt)
+        qs = selectors.events(flt).only(*LIST_FIELDS)
         if base_qs is not None:
             qs = qs.filter(base_qs)
         rows, next_cursor = selectors.page(qs, after=request.GET.get("after", ""), size=PAGE_SIZE)

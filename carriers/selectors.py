@@ -249,9 +249,12 @@ def _contract_portals(organization, contracts):
     return mapping
 
 
-def practice_directory(organization, *, on: datetime.date | None = None) -> list[DirectoryEntry]:
+def practice_directory(organization, *, on: datetime.date | None = None,
+                       catalog: list[PortalFunction] | None = None) -> list[DirectoryEntry]:
     """Every portal the practice needs (from its contracts and states), plus the ones it enrolled
-    in or added itself, with why, functions, registration, administrators and downtime steps."""
+    in or added itself, with why, functions, registration, administrators and downtime steps.
+
+    catalog: portal_functions_catalog() when the caller already read it (the directory page shows it too)."""
     contracts = list(current_contracts(organization, on))
     mapping = _contract_portals(organization, contracts)
     enrollments = list(PortalEnrollment.objects.filter(organization=organization).exclude(status=PortalEnrollment.Status.CLOSED))
@@ -292,7 +295,7 @@ def practice_directory(organization, *, on: datetime.date | None = None) -> list
         for e in entry.enrollments:
             entry.administrators.extend(admins.get(e.pk, []))
         entries.append(entry)
-    fn_order = {f.code: f for f in portal_functions_catalog()} if entries else {}
+    fn_order = {f.code: f for f in (portal_functions_catalog() if catalog is None else catalog)} if entries else {}
     for entry in entries:
         entry.functions = [fn_order[c] for c in fn_order if c in entry.function_codes]
     entries.sort(key=lambda e: (bool(not e.contracts), e.portal.name.lower()))

@@ -40,7 +40,8 @@ def _filters(request) -> dict:
 def directory(request):
     org = request.organization
     filters = _filters(request)
-    entries = selectors.practice_directory(org)
+    functions = selectors.portal_functions_catalog()  # the filter's menu and the entries' order: read once
+    entries = selectors.practice_directory(org, catalog=functions)
     carriers = sorted({c.pk: c for e in entries for c in e.carriers.values()}.values(), key=lambda c: c.name)
     shown = selectors.filter_directory(entries, **filters)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -48,7 +49,7 @@ def directory(request):
     return render(request, "carriers/directory.html", {
         "page_obj": page, "entries": page.object_list, "total": len(entries), "shown": len(shown),
         "filters": filters, "querystring": querystring, "carriers": carriers,
-        "architectures": Portal.Architecture.choices, "functions": selectors.portal_functions_catalog(),
+        "architectures": Portal.Architecture.choices, "functions": functions,
         "can_edit": _can_edit(request),
     })
 

@@ -7,15 +7,65 @@ from dataclasses import dataclass
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.timesince import timesince, timeuntil
 
 from accounts import roles
 from accounts.models import Membership
 
 
-def dashboard_cards(request) -> list[dict]:
+class DashboardFacts:
+    """What "needs you now" and the cards both show, read once per page: the latest audit-log verification,
+    the person's waiting review items by campaign, and the practice's overdue campaigns (each was read twice,
+    once for each part of the page)."""
+
+    def __init__(self, organization, user, today: datetime.date | None = None):
+        self.organization, self.user = organization, user
+        self.today = today or timezone.localdate()
+
+    @cached_property
+    def latest_verification(self):
+        from audits.selectors import latest_verification
+
+        return latest_verification(self.organization.pk)
+
+    @cached_property
+    def waiting_reviews(self) -> list[dict]:
+        """The person's undecided items in open campaigns, one row per campaign (n: how many)."""
+        from django.db.models import Count
+
+        from reviews.models import ReviewCampaign, ReviewItem
+
+        return list(ReviewItem.objects.filter(organization=self.organization, reviewer=self.user, decision="",
+                                              campaign__status=ReviewCampaign.Status.OPEN)
+                    .values("campaign_id", "campaign__name", "campaign__due_on", "campaign__launched_at")
+                    .annotate(n=Count("pk")).order_by("campaign__due_on", "campaign_id"))
+
+    @property
+    def waiting_reviews_count(self) -> int:
+        return sum(row["n"] for row in self.waiting_reviews)
+
+    @cached_property
+    def overdue_campaigns(self) -> list:
+        """The first open campaigns past their due date, each carrying the total (a window count)."""
+        from django.db.models import Count, Window
+
+        from reviews.models import ReviewCampaign
+
+        return list(ReviewCampaign.objects.filter(organization=self.organization, status=ReviewCampaign.Status.OPEN,
+                                                  due_on__lt=self.today)
+                    .annotate(total=Window(Count("pk"))).order_by("due_on", "pk")[:NEEDS_PER_KIND])
+
+    @property
+    def overdue_campaigns_count(self) -> int:
+        rows = self.overdue_campaigns
+        return rows[0].total if rows else 0
+
+
+def dashboard_cards(request, facts: DashboardFacts | None = None) -> list[dict]:
     org = request.organization
     perms = request.org_perms
+    facts = facts or DashboardFacts(org, request.user)
     cards = []
     if roles.MANAGE_MEMBERS in perms:
         cards.append({
@@ -31,14 +81,14 @@ def dashboard_cards(request) -> list[dict]:
         cards.extend(directory_cards(org))
     from reviews.dashboard import review_cards  # review items waiting, the running campaign
 
-    cards.extend(review_cards(request))
+    cards.extend(review_cards(request, facts=facts))
     from offboarding.dashboard import offboarding_cards  # leavers' open checklists, overdue ones
 
     cards.extend(offboarding_cards(org, perms))
     from audits.dashboard import audit_cards  # when the audit log was last verified, and the result
 
     if roles.VIEW_AUDIT_LOG in perms:  # the audit layer knows no roles (DESIGN invariant 15)
-        cards.extend(audit_cards(org))
+        cards.extend(audit_cards(org, run=facts.latest_verification))
     from security.dashboard import security_cards  # logins still without required MFA, locked-out logins
 
     cards.extend(security_cards(org, perms))
@@ -124,7 +174,7 @@ def _capped(rows, make) -> list[Need]:
     return needs
 
 
-def needs_you_now(*, organization, user, perms, now=None) -> list[Need]:
+def needs_you_now(*, organization, user, perms, now=None, facts: DashboardFacts | None = None) -> list[Need]:
     """What this person should act on now, most urgent first, each with its age and a link.
 
     By permission: administrators get leavers on the clock, overdue provisioning and deactivation tasks and
@@ -137,11 +187,11 @@ def needs_you_now(*, organization, user, perms, now=None) -> list[Need]:
     from access.models import ProvisioningTask
     from findings.models import Finding
     from offboarding.models import ChecklistItem, OffboardingCase
-    from reviews.models import ReviewCampaign, ReviewItem
     from staff.selectors import staff_for_user
 
     now = now or timezone.now()
     today = timezone.localdate(now)
+    facts = facts if facts is not None and facts.today == today else DashboardFacts(organization, user, today)
     slug = organization.slug
     total = Window(Count("pk"))
     needs: list[Need] = []
@@ -206,11 +256,7 @@ def needs_you_now(*, organization, user, perms, now=None) -> list[Need]:
             "bad" if f.severity in ("critical", "high") else "warn", kind_label=f"{f.get_severity_display()} finding"))
 
     if roles.RUN_ACCESS_REVIEWS in perms:
-        waiting = list(ReviewItem.objects.filter(organization=organization, reviewer=user, decision="",
-                                                 campaign__status=ReviewCampaign.Status.OPEN)
-                       .values("campaign_id", "campaign__name", "campaign__due_on", "campaign__launched_at")
-                       .annotate(n=Count("pk")).order_by("campaign__due_on", "campaign_id"))
-        for row in waiting:
+        for row in facts.waiting_reviews:
             overdue = row["campaign__due_on"] < today
             due = _aware(row["campaign__due_on"])
             needs.append(Need(
@@ -221,17 +267,12 @@ def needs_you_now(*, organization, user, perms, now=None) -> list[Need]:
                 url("reviews_queue"), "bad" if overdue else "warn"))
 
     if roles.VIEW_AUDIT_LOG in perms:
-        overdue_reviews = list(ReviewCampaign.objects.filter(organization=organization,
-                                                             status=ReviewCampaign.Status.OPEN, due_on__lt=today)
-                               .order_by("due_on", "pk")[:NEEDS_PER_KIND])
-        for c in overdue_reviews:
+        for c in facts.overdue_campaigns:
             due = _aware(c.due_on)
             needs.append(Need("review", TIER_OVERDUE, due, f"Access review not signed off: {c.name}",
                               f"was due {c.due_on:%Y-%m-%d}", f"overdue by {_age(due, now)}",
                               url("reviews_campaign", c.pk)))
-        from audits.selectors import latest_verification
-
-        run = latest_verification(organization.pk)
+        run = facts.latest_verification
         if run is not None and not run.ok:
             needs.append(Need("audit", TIER_CRITICAL, run.finished_at, "Audit log verification failed",
                               "An event was changed or removed behind the application's back",

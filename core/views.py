@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts import roles
 from accounts.tenancy import org_view
 
-from .dashboard import dashboard_cards, dashboard_trends, my_access, needs_you_now
+from .dashboard import DashboardFacts, dashboard_cards, dashboard_trends, my_access, needs_you_now
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 @org_view(roles.VIEW_ORGANIZATION)
 def dashboard(request):
     org, perms = request.organization, request.org_perms
+    facts = DashboardFacts(org, request.user)  # read once, shown by both "needs you now" and the cards
     context = {
-        "needs": needs_you_now(organization=org, user=request.user, perms=perms),
-        "cards": dashboard_cards(request),
+        "needs": needs_you_now(organization=org, user=request.user, perms=perms, facts=facts),
+        "cards": dashboard_cards(request, facts=facts),
         # Without the practice-wide pages, the dashboard is about the person's own access.
         "personal": roles.VIEW_PORTAL_ACCOUNTS not in perms,
         "trends": dashboard_trends(org, perms),

@@ -11,9 +11,11 @@ def access_cards(org, perms) -> list[dict]:
 
     cards = []
     if roles.VIEW_FINDINGS in perms:
-        open_findings = Finding.objects.filter(organization=org, resolved_at__isnull=True)
-        n_open = open_findings.count()
-        n_critical = open_findings.filter(severity="critical").count()
+        from django.db.models import Count, Q
+
+        counts = Finding.objects.filter(organization=org, resolved_at__isnull=True).aggregate(
+            open=Count("pk"), critical=Count("pk", filter=Q(severity="critical")))  # one statement for both
+        n_open, n_critical = counts["open"], counts["critical"]
         cards.append({"label": "Open findings", "value": n_open, "url_name": "findings",
                       "tone": "bad" if n_open else ""})
         cards.append({"label": "Critical findings", "value": n_critical, "url_name": "findings",

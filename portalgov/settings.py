@@ -248,6 +248,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PortalGov <no-reply@
 
 # --- cache ------------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sessions: every signed-in page read its session row from PostgreSQL (one query per request). With a cache
+# that every process shares (Redis in production, CACHE_URL) the session is read from the cache and written
+# through to the database (cached_db), so signing out or an idle sign-out ends it in every process at once.
+# A per-process cache (locmem, the embedded default) would keep a signed-out session alive in the other
+# workers, so without a shared cache the sessions stay in the database alone.
+_PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES
+    else "django.contrib.sessions.backends.cached_db",
+)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_DATA_DIR = VAR_DIR / "celery"

@@ -103,6 +103,52 @@ def test_switcher_lists_every_organization_of_the_user(world, client_for):
     assert "Other Practice, LLC" in html and "Switch organization" in html
 
 
+def test_the_page_and_its_switcher_read_the_memberships_once(world, client_for):
+    """resolve_organization and the practice switcher share one read of the person's memberships."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import membership_grant
+
+    membership_grant(organization=world.other_org, user=world.alice, role="auditor")
+    client = client_for(world.alice)
+    url = reverse("organization_profile", args=[world.org.slug])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert "Other Practice, LLC" in html and "Switch organization" in html
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
+    assert len(reads) == 1, reads
+
+
+def test_a_membership_changed_during_the_request_is_read_again(world, rf):
+    """The request's copy of the memberships is dropped when one is saved or deleted (or an organization
+    is): the switcher never lists a practice the person just lost, nor misses one just granted."""
+    from accounts.services import membership_grant
+    from accounts.tenancy import request_memberships, resolve_organization
+
+    request = rf.get("/")
+    request.user = world.alice
+    resolve_organization(request, world.org.slug)
+    before = request_memberships(request)
+    assert [m.organization_id for m in before] == [world.org.pk]
+    membership_grant(organization=world.other_org, user=world.alice, role="auditor")
+    assert request_memberships(request) is None  # stale: the context processor reads again
+    resolve_organization(request, world.org.slug)
+    assert {m.organization_id for m in request_memberships(request)} == {world.org.pk, world.other_org.pk}
+    world.other_org.legal_name = "Renamed Practice"
+    world.other_org.save()
+    assert request_memberships(request) is None
+
+
+def test_a_role_removed_is_refused_on_the_next_request(world, client_for):
+    client = client_for(world.carol)
+    url = reverse("dashboard", args=[world.org.slug])
+    assert client.get(url).status_code == 200
+    Membership.objects.filter(organization=world.org, user=world.carol).delete()
+    assert client.get(url).status_code == 403
+
+
 def test_sign_in_and_failed_sign_in_are_audited(world, client):
     client.post(reverse("login"), {"username": world.alice.email, "password": "wrong"})
     assert AuditEvent.objects.filter(action="auth.login_failed", actor_label=world.alice.email).exists()
