@@ -3,8 +3,10 @@ of what the reviewer needs to decide, each with a reviewer who is never the hold
 
 Idempotent and resumable (invariant 10): the campaign is unique per organization and period and
 each account appears once per campaign (unique constraints), items are written in committed
-batches with bulk_create(ignore_conflicts=True), and the campaign only turns "open" once every batch
-is in. Launching again, or again after a crash halfway, fills in what is missing and nothing else.
+batches that skip what is already there (ON CONFLICT DO NOTHING), and the campaign only turns "open"
+once every batch is in. Launching again, or again after a crash halfway, fills in what is missing and
+nothing else. On PostgreSQL each batch is one INSERT ... SELECT that builds the snapshots
+(reviews/launch_sql.py); elsewhere SnapshotContext builds the same items in Python.
 """
 
 from __future__ import annotations
