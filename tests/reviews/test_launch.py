@@ -57,7 +57,7 @@ def test_a_launch_that_crashed_halfway_is_finished_by_the_next_run(rw, at_launch
         make_account(rw.gina, rw.enrollment)  # 8 accounts in all
     import reviews.launch
 
-    real = reviews.launch.insert_ignoring_conflicts  # the batch writer (COPY + INSERT ... ON CONFLICT DO NOTHING)
+    real = reviews.launch.write_account_batch  # the batch writer (INSERT ... ON CONFLICT DO NOTHING)
     calls = {"n": 0}
 
     def flaky(*args, **kw):
@@ -66,13 +66,13 @@ def test_a_launch_that_crashed_halfway_is_finished_by_the_next_run(rw, at_launch
             raise RuntimeError("worker killed")
         return real(*args, **kw)
 
-    monkeypatch.setattr(reviews.launch, "insert_ignoring_conflicts", flaky)
+    monkeypatch.setattr(reviews.launch, "write_account_batch", flaky)
     with pytest.raises(RuntimeError):
         campaign_launch(organization=rw.w.org, batch_size=2)
     campaign = ReviewCampaign.objects.get(organization=rw.w.org)
     assert campaign.status == ReviewCampaign.Status.LAUNCHING
     assert campaign.items.count() == 4  # two batches committed before the crash
-    monkeypatch.setattr(reviews.launch, "insert_ignoring_conflicts", real)
+    monkeypatch.setattr(reviews.launch, "write_account_batch", real)
     # The scheduled job finishes what was left; a second run changes nothing.
     assert launch_due_campaigns()["resumed"] == 1
     campaign_launch(organization=rw.w.org, batch_size=2)
