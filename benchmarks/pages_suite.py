@@ -126,10 +126,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _shared_cache_url() -> str | None:
+    """Production's cache (Redis, CACHE_URL in docker-compose.yml) when one answers here, so the server runs
+    the production path (sessions read from the cache); BENCH_CACHE_URL names another; None: per-process."""
+    import redis
+
+    url = os.environ.get("BENCH_CACHE_URL", f"redis://{HOST}:6379/14")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis.RedisError, OSError, ValueError):
+        return None
+    return url
+
+
+def _empty_cache(url: str) -> None:
+    """The bench database is new each run: nothing cached from an earlier run's data may be served."""
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+
+
 def _server_env() -> dict:
     from django.conf import settings
 
     env = dict(os.environ)
+    cache = _shared_cache_url()
+    if cache:
+        _empty_cache(cache)
+        env["CACHE_URL"] = cache
     env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "portalgov.test_settings"))
     if "DATABASE_URL" not in env:
         db = settings.DATABASES["default"]
@@ -150,8 +174,9 @@ class Server:
 
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portalgov.wsgi:application", "--bind", f"{HOST}:{self.port}",
-             "--workers", str(self.workers), "--graceful-timeout", "5", "--timeout", "60"],
+            # As the image runs it (Dockerfile: --preload; ./gunicorn.conf.py is read from the working directory).
+            [sys.executable, "-m", "gunicorn", "portalgov.wsgi:application", "--preload", "--bind",
+             f"{HOST}:{self.port}", "--workers", str(self.workers), "--graceful-timeout", "5", "--timeout", "60"],
             cwd=str(ROOT), env=_server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True)
         deadline = time.time() + 60
@@ -296,7 +321,10 @@ def run(quick: bool) -> list[dict]:
             tool = ref_busy["tool"]
             rows.append(_row("login page (anonymous), 16 clients", ref_busy["rps"], "req/s", "itself",
                              ref_busy["rps"], "reference", None,
-                             f"{tool}, {busy_s} s, {ref_busy['errors']} errors, p95 {ref_busy['p95_ms']:.1f} ms"))
+                             f"{tool}, {busy_s} s, {ref_busy['errors']} errors, p95 {ref_busy['p95_ms']:.1f} ms; "
+                             f"gunicorn --preload, {workers} workers; cache "
+                             + (f"{_shared_cache_url()} (sessions read from it, as in production)"
+                                if _shared_cache_url() else "per process (no Redis answered: sessions in the database)")))
             rows.append(_row("login page (anonymous), 2 clients p95", ref_calm["p95_ms"], "ms", "itself",
                              ref_calm["p95_ms"], "reference", None, f"{ref_calm['rps']:.1f} req/s"))
             for name, path in pages.items():
