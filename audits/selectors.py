@@ -93,13 +93,29 @@ def actor_refs_named(text: str) -> list[str]:
             .values_list("pk", flat=True)[:200]]
 
 
+# The action menu is a convenience (the filter itself reads the log): a kind of event first written a few
+# minutes ago may join the menu up to this long after. Reading the kinds probes the action index of every
+# monthly partition (about 40 ms at 2,000,000 events over 29 months), on every view of the audit page.
+ACTION_MENU_SECONDS = 300
+
+
 def action_choices(organization_id) -> list:
-    """The action filter's grouped choices: the kinds of event this organization's log holds."""
-    if connection.vendor == "postgresql":
-        return grouped_choices(_distinct_actions_pg(organization_id, limit=1000))
-    stored = (AuditEvent.objects.filter(organization_id=organization_id).order_by().values_list("action", flat=True)
-              .distinct()[:1000])
+    """The action filter's grouped choices: the kinds of event this organization's log holds (cached)."""
+    from django.core.cache import cache
+
+    key = f"audits:action-menu:{organization_id}"
+    stored = cache.get(key)
+    if stored is None:
+        stored = _distinct_actions(organization_id)
+        cache.set(key, stored, ACTION_MENU_SECONDS)
     return grouped_choices(stored)
+
+
+def _distinct_actions(organization_id) -> list[str]:
+    if connection.vendor == "postgresql":
+        return _distinct_actions_pg(organization_id, limit=1000)
+    return list(AuditEvent.objects.filter(organization_id=organization_id).order_by()
+                .values_list("action", flat=True).distinct()[:1000])
 
 
 def _distinct_actions_pg(organization_id, *, limit: int) -> list[str]:

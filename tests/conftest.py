@@ -107,6 +107,15 @@ def _force_login_passes_mfa(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids come back after a rollback (SQLite), and a value cached by
+    one test under an organization's id (the audit action menu, say) must not be another test's answer."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _service_markers(request):
     if request.node.get_closest_marker("postgres"):
         _require("postgres", connection.vendor == "postgresql", "PostgreSQL is not the test database (set DATABASE_URL)")
