@@ -12,16 +12,16 @@ What it checks:
   1. the manifest's Ed25519 signature, and the checkpoint note inside it, with that key;
   2. the data file's size and SHA-256 against the manifest, and its row count;
   3. every row of the current formats (CSV `portalgov-audit-csv/v2`, JSON Lines `portalgov-audit-jsonl/v3`)
-     and of the older JSON Lines `portalgov-audit-jsonl/v2`: the event's canonical bytes rebuilt from the
-     row's cells (on PostgreSQL its COPY text line; the manifest's `canonical` names the rendering), its
-     chain hash SHA-256(0x01 || prev_hash || content hash), and the link between rows of consecutive seq.
-     A row's prev_hash is left empty when the row before it in the file is its chain predecessor (seq - 1):
-     the verifier takes that row's chain hash. CSV cells a spreadsheet could run as a formula carry a
-     leading apostrophe; the verifier takes it off again. When the export holds the whole chain up to
-     the checkpoint, its first link is the genesis hash and its last chain hash is the signed
-     checkpoint's root. The first bad row is named.
-     Older CSV exports and the older JSON Lines `portalgov-audit-jsonl/v1` are checked by file hash and
-     signature only.
+     and of the older JSON Lines `portalgov-audit-jsonl/v2`: the event's canonical bytes are rebuilt from
+     the row's cells (on PostgreSQL its COPY text line; the manifest's `canonical` names the rendering)
+     and chained, SHA-256(0x01 || prev_hash || content hash). The manifest's `layout`:
+       chain      the whole log in chain order, no per-row hashes: the rows are chained from the genesis and
+                  must end at the signed checkpoint's root; the chain_hash given on every `chain_mark`-th
+                  event id places a mismatch between two marks;
+       selection  a filter's rows, each with seq, prev_hash and chain_hash: each row is checked on its own
+                  and rows of consecutive seq are linked; the first bad row is named.
+     CSV cells a spreadsheet could run as a formula carry one extra leading apostrophe; it comes off again.
+     Older CSV exports and JSON Lines `portalgov-audit-jsonl/v1` are checked by file hash and signature only.
 
 Exit codes: 0 intact; 1 the export or checkpoint was altered, truncated or signed by another key;
 2 not an export at all (or unreadable), with a one-line reason.
