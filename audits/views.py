@@ -25,8 +25,8 @@ from .exporting import (
     ExportError,
     build_manifest,
     count_rows,
+    iter_copy,
     iter_python,
-    stream_copy,
 )
 from .models import AuditEvent, AuditVerification
 from .services import export_prepare, seal_and_checkpoint, verification_run
@@ -179,19 +179,19 @@ class _Sink:
 def _zip_stream(plan, generated_by):
     """The data file (streamed from COPY on PostgreSQL), its signed manifest and the offline verifier.
 
-    The data member is stored, not deflated: compressing would cost more CPU than the COPY itself."""
+    The data member is stored, not deflated: compressing would cost more CPU than the COPY itself. The
+    COPYs run in this thread, one range of event ids at a time (no worker thread, no queue)."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as zf:
         with zf.open(f"audit-export.{plan.fmt}", "w", force_zip64=True) as member:
             if is_postgres():
                 totals = None
-                for chunk in stream_copy(plan):
+                for chunk in iter_copy(plan):
                     if isinstance(chunk, tuple):
                         totals = chunk
                         break
                     member.write(chunk)
-                    data = sink.drain()
-                    if data:
+                    if data := sink.drain():
                         yield data
                 size, sha, rows = totals
             else:
@@ -200,8 +200,7 @@ def _zip_stream(plan, generated_by):
                     digest.update(chunk)
                     size += len(chunk)
                     member.write(chunk)
-                    data = sink.drain()
-                    if data:
+                    if data := sink.drain():
                         yield data
                 sha, rows = digest.hexdigest(), count_rows(plan)
         manifest = build_manifest(plan, size=size, sha256=sha, rows=rows, generated_by=generated_by)

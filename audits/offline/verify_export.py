@@ -11,13 +11,17 @@ it) or a file holding it.
 What it checks:
   1. the manifest's Ed25519 signature, and the checkpoint note inside it, with that key;
   2. the data file's size and SHA-256 against the manifest, and its row count;
-  3. JSON Lines: every row's content hash, recomputed from its values (the event's canonical bytes are
-     its PostgreSQL COPY text line, rebuilt here from the row), every row's chain hash
-     (SHA-256(0x01 || prev_hash || content_hash)), and the link between rows of consecutive seq; when
-     the export holds the whole chain up to the checkpoint, its first link is the genesis hash and its
-     last chain hash is the signed checkpoint's root. The first bad row is named.
-     CSV cells are neutralised for spreadsheets (a leading apostrophe), so CSV rows are not re-hashed:
-     use the JSON Lines export for row-level evidence.
+  3. every row of the current formats (CSV `portalgov-audit-csv/v2`, JSON Lines `portalgov-audit-jsonl/v3`)
+     and of the older JSON Lines `portalgov-audit-jsonl/v2`: the event's canonical bytes are rebuilt from
+     the row's cells (on PostgreSQL its COPY text line; the manifest's `canonical` names the rendering)
+     and chained, SHA-256(0x01 || prev_hash || content hash). The manifest's `layout`:
+       chain      the whole log in chain order, no per-row hashes: the rows are chained from the genesis and
+                  must end at the signed checkpoint's root; the chain_hash given on every `chain_mark`-th
+                  event id places a mismatch between two marks;
+       selection  a filter's rows, each with seq, prev_hash and chain_hash: each row is checked on its own
+                  and rows of consecutive seq are linked; the first bad row is named.
+     CSV cells a spreadsheet could run as a formula carry one extra leading apostrophe; it comes off again.
+     Older CSV exports and JSON Lines `portalgov-audit-jsonl/v1` are checked by file hash and signature only.
 
 Exit codes: 0 intact; 1 the export or checkpoint was altered, truncated or signed by another key;
 2 not an export at all (or unreadable), with a one-line reason.
@@ -32,6 +36,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -53,7 +58,18 @@ EVENT_COLUMNS = [
     "changes", "changes_text", "serialized_data", "additional_data", "message",
     "cid", "remote_addr", "remote_port", "user_agent", "request_id",
 ]
-ROW_KEYS = ["seq", *EVENT_COLUMNS, "content_hash", "prev_hash", "chain_hash"]
+ROW_KEYS = ["seq", *EVENT_COLUMNS, "content_hash", "prev_hash", "chain_hash"]  # portalgov-audit-jsonl/v2
+# The current formats: these columns, a header first (CSV: its header row; JSON Lines: a JSON array of the
+# names), hashes in base64, prev_hash empty (null) where the row before is the chain predecessor.
+CSV_FORMAT = "portalgov-audit-csv/v2"
+JSONL_FORMAT = "portalgov-audit-jsonl/v3"
+JSONL_FORMAT_V2 = "portalgov-audit-jsonl/v2"
+CHAIN_COLUMNS = [*EVENT_COLUMNS, "chain_hash"]  # layout "chain": the whole chain, in chain order
+SELECTION_COLUMNS = ["seq", *EVENT_COLUMNS, "prev_hash", "chain_hash"]  # layout "selection": a filter's rows
+# How an event's canonical bytes are built (the manifest's `canonical`): its PostgreSQL COPY text line,
+# or (SQLite, development) each value length-prefixed.
+CANONICAL_PGCOPY = "portalgov-audit-event-pgcopy-v1"
+CANONICAL_PLAIN = "portalgov-audit-event-v1"
 MANIFEST_KINDS = ("portalgov-audit-export-manifest/v1", "portalgov-audit-export-manifest/v2")
 SIG_PREFIX = "\u2014 "
 
@@ -156,7 +172,7 @@ def copy_text(value) -> str:
 
 
 def check_rows(data: bytes, manifest: dict, report: Report) -> int:
-    """Re-hash every JSON Lines row and check the links; returns the number of rows."""
+    """portalgov-audit-jsonl/v2: re-hash every row (hex content, prev and chain hashes) and check the links."""
     chains = {}  # seq -> (prev_hash, chain_hash) of each row, to link rows by seq after the pass
     first_bad = None
     count = 0
@@ -189,6 +205,192 @@ def check_rows(data: bytes, manifest: dict, report: Report) -> int:
             first_bad = first_bad or f"{where}: seq {seq} appears twice"
         chains[seq] = (prev, chained, number, row["id"])
     # Links between rows of consecutive seq (rows are in event order; seq order is the chain's).
+    first_bad = _check_links(chains, manifest, report, first_bad)
+    if first_bad:
+        report.bad("FIRST BAD " + first_bad)
+    return count
+
+
+def _pgcopy_bytes(values) -> bytes:
+    return PG_CANONICAL_VERSION + "\t".join(
+        "\\N" if v is None else v.translate(_ESCAPE_TABLE) for v in values).encode()
+
+
+def _plain_bytes(values) -> bytes:
+    parts = [CANONICAL_PLAIN.encode() + b"\n"]
+    for v in values:
+        if v is None:
+            parts.append(b"\x00")
+        else:
+            data = v.encode()
+            parts.append(b"\x01" + len(data).to_bytes(4, "big") + data)
+    return b"".join(parts)
+
+
+# One CSV cell as PostgreSQL's COPY writes it: quoted (quotes doubled) or bare; a bare empty cell is NULL.
+_CSV_CELL = re.compile(r'(?:"((?:[^"]|"")*)"|([^,"\n]*))(,|\n|\Z)')
+
+
+def csv_records(text: str):
+    """The CSV's rows as lists of str or None (NULL), keeping the difference between NULL and ''."""
+    pos, end, row = 0, len(text), []
+    match = _CSV_CELL.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            raise ValueError(f"malformed CSV at character {pos}")
+        quoted, bare, sep = m.groups()
+        row.append(quoted.replace('""', '"') if quoted is not None else (bare or None))
+        pos = m.end()
+        if sep != ",":
+            yield row
+            row = []
+            if not sep:
+                break
+
+
+def _cells(data: bytes, fmt: str):
+    """-> (header, iterator of rows as lists of str or None) for the current formats."""
+    if fmt == CSV_FORMAT:
+        rows = csv_records(data.decode("utf-8"))
+        header = next(rows, None)
+        return header, (list(map(_unguard, row)) for row in rows)
+
+    def jsonl():
+        for raw in lines:
+            values = json.loads(raw)
+            if not isinstance(values, list) or not all(v is None or type(v) is str for v in values):
+                raise ValueError("not an array of strings and nulls")
+            yield values
+
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not lines:
+        return None, iter(())
+    header = json.loads(lines[0])
+    lines = lines[1:]
+    return header, jsonl()
+
+
+_GUARDED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _unguard(cell):
+    """A CSV cell back to the stored value: the export put one apostrophe before any cell that starts with
+    = + - @ tab or CR after apostrophes, so exactly one comes off such a cell."""
+    if cell is not None and cell[:1] == "'" and _GUARDED.match(cell):
+        return cell[1:]
+    return cell
+
+
+def _b64(cell) -> bytes:
+    if cell is None:
+        raise ValueError("no hash")
+    raw = base64.b64decode(cell, validate=True)
+    if len(raw) != 32:
+        raise ValueError("not a 32-byte hash")
+    return raw
+
+
+def check_rows_v3(data: bytes, manifest: dict, report: Report) -> int:
+    """The current formats: rebuild every event's canonical bytes from its cells and chain them; returns the
+    number of rows (-1: unreadable)."""
+    fmt = manifest.get("row_format")
+    canonical = _pgcopy_bytes if manifest.get("canonical", CANONICAL_PGCOPY) == CANONICAL_PGCOPY else _plain_bytes
+    try:
+        header, rows = _cells(data, fmt)
+    except (ValueError, UnicodeDecodeError) as exc:
+        report.bad(f"FIRST BAD header: not a well-formed export ({exc})")
+        return -1
+    layout = {tuple(CHAIN_COLUMNS): "chain", tuple(SELECTION_COLUMNS): "selection"}.get(tuple(header or ()))
+    if header is not None and (layout is None or layout != manifest.get("layout")):
+        report.bad("FIRST BAD header: not the columns of this export's layout (edited)")
+        return -1
+    check = _check_chain if layout == "chain" else _check_selection
+    return check(rows, canonical, manifest, report)
+
+
+def _rows(rows, width: int):
+    """(row number, cells) of each row; a malformed row ends the file with a ValueError."""
+    number = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except (ValueError, UnicodeDecodeError):
+            raise ValueError(f"row {number + 1}: not a well-formed export row (edited or truncated)")
+        number += 1
+        if len(cells) != width:
+            raise ValueError(f"row {number}: not a well-formed export row (edited or truncated)")
+        yield number, cells
+
+
+def _check_chain(rows, canonical, manifest: dict, report: Report) -> int:
+    """The chain layout: every sealed event in chain order, chained from the genesis to the signed root."""
+    sha = hashlib.sha256
+    prev, count, first_bad, since, since_id = GENESIS, 0, None, 1, None
+    try:
+        for count, cells in _rows(rows, len(CHAIN_COLUMNS)):
+            since_id = since_id or cells[0]
+            prev = sha(b"\x01" + prev + sha(canonical(cells[:-1])).digest()).digest()
+            if cells[-1] is not None:
+                mark = _b64(cells[-1])
+                if mark != prev:
+                    first_bad = first_bad or (
+                        f"rows {since}..{count} (seq {since}..{count}, events #{since_id}..#{cells[0]}): the chain "
+                        f"no longer arrives at the chain hash given at row {count} (a row in between was edited, "
+                        "inserted, removed or moved)")
+                    prev = mark  # go on from the given hash: later stretches are checked on their own
+                since, since_id = count + 1, None
+    except (ValueError, binascii.Error) as exc:
+        report.bad(f"FIRST BAD {first_bad or exc}")
+        return count
+    tree_size = manifest.get("checkpoint", {}).get("tree_size")
+    root = base64.b64decode(manifest.get("checkpoint", {}).get("root", ""))
+    if count != tree_size:
+        first_bad = first_bad or f"the file holds {count} rows of the chain, the checkpoint {tree_size}"
+    elif prev != root:
+        first_bad = first_bad or (f"rows {since}..{count} (seq {since}..{count}): the chain does not end at the "
+                                  "signed checkpoint's root (a row in between was edited, inserted, removed or moved)")
+    if first_bad:
+        report.bad("FIRST BAD " + first_bad)
+    else:
+        report.say(f"The rows form the whole chain 1..{tree_size}, from the genesis to the signed checkpoint's root.")
+    return count
+
+
+def _check_selection(rows, canonical, manifest: dict, report: Report) -> int:
+    """The selection layout: each row's chain hash from its prev_hash and values; rows of consecutive seq linked."""
+    sha = hashlib.sha256
+    chains, first_bad, count = {}, None, 0
+    try:
+        for count, cells in _rows(rows, len(SELECTION_COLUMNS)):
+            try:
+                seq = int(cells[0])
+                prev, chained = _b64(cells[-2]), _b64(cells[-1])
+            except (ValueError, TypeError, binascii.Error):
+                first_bad = first_bad or f"row {count}: not a well-formed export row (edited or truncated)"
+                continue
+            values = cells[1:-2]
+            where = f"row {count} (seq {seq}, event #{values[0]})"
+            if sha(b"\x01" + prev + sha(canonical(values)).digest()).digest() != chained:
+                first_bad = first_bad or (f"{where}: its values no longer match its chain hash (the row or its "
+                                          "hashes were edited)")
+            if seq in chains:
+                first_bad = first_bad or f"{where}: seq {seq} appears twice"
+            chains[seq] = (prev, chained, count, values[0])
+    except ValueError as exc:
+        first_bad = first_bad or str(exc)
+    first_bad = _check_links(chains, manifest, report, first_bad)
+    if first_bad:
+        report.bad("FIRST BAD " + first_bad)
+    return count
+
+
+def _check_links(chains, manifest, report, first_bad):
+    """Links between rows of consecutive seq, and the whole chain's ends when the export holds it all."""
     for seq in sorted(chains):
         before = chains.get(seq - 1)
         prev, _chained, number, event_id = chains[seq]
@@ -208,9 +410,24 @@ def check_rows(data: bytes, manifest: dict, report: Report) -> int:
         gaps = sum(1 for s in chains if s > min(chains) and s - 1 not in chains)
         report.say(f"The rows are a selection of the chain (seq {min(chains)}..{max(chains)}, {gaps} gaps): each "
                    "row's hashes and the links between consecutive rows were checked.")
-    if first_bad:
-        report.bad("FIRST BAD " + first_bad)
-    return count
+    return first_bad
+
+
+def check_data(data: bytes, manifest: dict, report: Report) -> int:
+    """Check the rows as far as the export's format allows; returns the number of rows (-1: unreadable)."""
+    fmt, row_format = manifest.get("format"), manifest.get("row_format")
+    if row_format in (CSV_FORMAT, JSONL_FORMAT):
+        return check_rows_v3(data, manifest, report)
+    if fmt == "jsonl" and row_format == JSONL_FORMAT_V2:
+        return check_rows(data, manifest, report)
+    if fmt == "jsonl":  # exports made before rows carried their exact stored text
+        report.say("JSON Lines of an older format: file hash and signature checked; rows are not re-hashed.")
+        return sum(1 for line in data.splitlines() if line.strip())
+    report.say("CSV of an older format: file hash and signature checked; rows are not re-hashed.")
+    try:
+        return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+    except (UnicodeDecodeError, csv.Error):
+        return -1
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -268,17 +485,7 @@ def verify_export(path: Path, key, manifest_path: Path | None, report: Report) -
         report.bad(f"{name} has {len(data)} bytes, the manifest says {manifest.get('bytes')} (truncated or edited)")
     if digest != manifest.get("sha256"):
         report.bad(f"{name}: its SHA-256 differs from the manifest's (the file was changed)")
-    if manifest.get("format") == "jsonl" and manifest.get("row_format") == "portalgov-audit-jsonl/v2":
-        rows = check_rows(data, manifest, report)
-    elif manifest.get("format") == "jsonl":  # exports made before rows carried their exact stored text
-        rows = sum(1 for line in data.splitlines() if line.strip())
-        report.say("JSON Lines of an older format: file hash and signature checked; rows are not re-hashed.")
-    else:
-        try:
-            rows = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
-        except (UnicodeDecodeError, csv.Error):
-            rows = -1
-        report.say("CSV: file hash and signature checked; rows are not re-hashed (use the JSON Lines export).")
+    rows = check_data(data, manifest, report)
     if rows != manifest.get("row_count"):
         report.bad(f"{name} holds {rows} rows, the manifest says {manifest.get('row_count')}")
     if not report.problems:
@@ -303,7 +510,7 @@ def looks_like_note(path: Path) -> bool:
         head = path.read_bytes()[:4096]
     except OSError:
         return False
-    return b"\n\n" + SIG_PREFIX.encode() in head and not head.startswith((b"{", b"PK"))
+    return b"\n\n" + SIG_PREFIX.encode() in head and not head.startswith((b"{", b"[", b"seq,", b"PK"))
 
 
 def main(argv=None, out=None) -> int:

@@ -15,6 +15,7 @@ from audits.models import AuditEvent
 from audits.selectors import build_filter, events
 from audits.services import record_event
 
+from ._export_rows import jsonl_rows
 from .conftest import seal_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +45,7 @@ def _export(tmp_path, fmt, **opts):
 def test_jsonl_export_matches_the_filter_and_its_manifest_verifies(history, tmp_path):
     out, manifest = _export(tmp_path, "jsonl", org="cascade", since="2026-11-02", until="2026-11-02",
                             action="portal_account.*")
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    rows = jsonl_rows(out.read_bytes())
     expected = events(build_filter(organization_id=history.org.pk, since="2026-11-02", until="2026-11-02",
                                    action="portal_account.*"))
     assert sorted(r["id"] for r in rows) == sorted(expected.values_list("id", flat=True))

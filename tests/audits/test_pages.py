@@ -12,6 +12,7 @@ from audits.exporting import verify_manifest
 from audits.models import AuditEvent
 from audits.services import record_event
 
+from ._export_rows import jsonl_rows
 from .conftest import seal_all
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_web_export_streams_a_zip_whose_manifest_verifies(world, client_for):
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     data = archive.read("audit-export.jsonl")
     manifest = json.loads(archive.read("manifest.json"))
-    rows = [json.loads(line) for line in data.splitlines()]
+    rows = jsonl_rows(data)
     assert len(rows) == manifest["row_count"] == 5
     assert all(r["organization_id"] == world.org.pk for r in rows)
     assert verify_manifest(manifest, [data]) == []
