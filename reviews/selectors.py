@@ -35,6 +35,22 @@ def queue_for(*, user, organization, perms, filters: dict | None = None) -> Quer
     return qs.order_by("campaign__due_on", "campaign_id", "holder_name", "portal_name", "pk")
 
 
+def queue_page(ids) -> list[ReviewItem]:
+    """The queue's items with these ids (a sliced values_list of queue_for(): one query, the slice as a
+    subquery), in the queue's order, with what the cards and own_decision_reasons() read."""
+    return list(ReviewItem.objects.filter(pk__in=ids).select_related("campaign", "holder", "portal_account")
+                .only(*_QUEUE_FIELDS).order_by("campaign__due_on", "campaign_id", "holder_name", "portal_name", "pk"))
+
+
+_QUEUE_FIELDS = (
+    "campaign_id", "organization_id", "kind", "portal_account_id", "credential_id", "holder_id", "holder_name",
+    "portal_name", "snapshot", "flags", "flagged", "reviewer_id", "decision", "reason", "keep_until",
+    "functions_removed", "decided_by_label", "decided_at", "escalated_at", "remediation_task_id",
+    "campaign__name", "campaign__due_on", "campaign__status",
+    "holder__employment_status", "holder__end_date", "portal_account__status",
+)
+
+
 def campaign_items(campaign, filters: dict | None = None) -> QuerySet[ReviewItem]:
     filters = filters or {}
     qs = campaign.items.select_related("reviewer", "remediation_task")
@@ -52,6 +68,16 @@ def campaign_items(campaign, filters: dict | None = None) -> QuerySet[ReviewItem
     if filters.get("q"):
         qs = qs.filter(Q(holder_name__icontains=filters["q"]) | Q(portal_name__icontains=filters["q"]))
     return qs.order_by("holder_name", "portal_name", "pk")
+
+
+def campaign_page(ids) -> list[ReviewItem]:
+    """The campaign page's items with these ids (a sliced values_list of campaign_items(): one query, the slice
+    as a subquery), in its order, with the columns its table shows: no snapshot, no access at close."""
+    return list(ReviewItem.objects.filter(pk__in=ids).select_related("reviewer")
+                .only("campaign_id", "holder_name", "portal_name", "flags", "reviewer_id", "reviewer_basis",
+                      "decision", "reason", "decided_by_label", "decided_at", "decided_in_bulk", "escalated_at",
+                      "reviewer__full_name", "reviewer__email")
+                .order_by("holder_name", "portal_name", "pk"))
 
 
 def campaign_progress(campaign) -> dict:

@@ -123,8 +123,11 @@ def queue(request):
     org = request.organization
     filters = _queue_filters(request)
     items = selectors.queue_for(user=request.user, organization=org, perms=request.org_perms, filters=filters)
-    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = list(page)
+    # The page's ids first (ordered and cut on narrow columns), then those rows with what the cards show: sorting
+    # the reviewer's whole queue with snapshots and joined rows before the LIMIT spilled to disk (100 ms and more
+    # for 3,000 items).
+    page = Paginator(items.values_list("pk", flat=True), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = selectors.queue_page(page.object_list)
     for item in items:
         item.own_decision = services.own_decision_reasons(item)  # no bulk decision covers it: say why
     rows = [{"item": item, "form": form} for item, form in zip(items, _queue_forms(items), strict=True)]

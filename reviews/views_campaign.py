@@ -49,7 +49,10 @@ def campaign_detail(request, pk):
                "flagged": request.GET.get("flagged") == "1", "q": request.GET.get("q", "").strip()[:100]}
     if filters["reviewer"] and not filters["reviewer"].isdigit():
         filters["reviewer"] = ""
-    page = Paginator(selectors.campaign_items(campaign, filters), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Ids first (ordered and cut on narrow columns), then the page's rows without their snapshots.
+    page = Paginator(selectors.campaign_items(campaign, filters).values_list("pk", flat=True),
+                     ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = selectors.campaign_page(page.object_list)
     can_manage = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
     remediation = list(selectors.remediation_items(campaign)[:200])
     for item in remediation:
@@ -59,7 +62,7 @@ def campaign_detail(request, pk):
         query = (query + "&" if query else "") + "flagged=1"
     return render(request, "reviews/campaign.html", {
         "campaign": campaign, "progress": selectors.campaign_progress(campaign),
-        "reviewers": selectors.reviewer_signals(campaign), "page_obj": page, "filters": filters,
+        "reviewers": selectors.reviewer_signals(campaign), "page_obj": page, "items": items, "filters": filters,
         "querystring": query, "remediation": remediation, "can_manage": can_manage,
         "can_export": roles.EXPORT_AUDIT_LOG in request.org_perms,
         "blockers": services.sign_off_blockers(campaign) if campaign.is_open else [],
