@@ -87,6 +87,7 @@ def campaign_progress(campaign) -> dict:
         keep=Count("pk", filter=Q(decision=Decision.KEEP)), change=Count("pk", filter=Q(decision=Decision.CHANGE)),
         revoke=Count("pk", filter=Q(decision=Decision.REVOKE)),
         escalated=Count("pk", filter=Q(escalated_at__isnull=False) & ~Q(decision__in=FINAL_DECISIONS)),
+        kept_in_bulk_flagged=Count("pk", filter=Q(flagged=True, decided_in_bulk=True, decision=Decision.KEEP)),
     )
     agg["percent"] = round(100 * agg["decided"] / agg["total"]) if agg["total"] else 100
     return agg
