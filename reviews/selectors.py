@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from accounts import roles
 from accounts.models import Role, User
@@ -80,17 +80,47 @@ def campaign_page(ids) -> list[ReviewItem]:
                 .order_by("holder_name", "portal_name", "pk"))
 
 
+_PROGRESS_COUNTS = {
+    "total": Count("pk"), "decided": Count("pk", filter=Q(decision__in=FINAL_DECISIONS)),
+    "not_sure": Count("pk", filter=Q(decision=Decision.NOT_SURE)), "pending": Count("pk", filter=Q(decision="")),
+    "keep": Count("pk", filter=Q(decision=Decision.KEEP)), "change": Count("pk", filter=Q(decision=Decision.CHANGE)),
+    "revoke": Count("pk", filter=Q(decision=Decision.REVOKE)),
+    "escalated": Count("pk", filter=Q(escalated_at__isnull=False) & ~Q(decision__in=FINAL_DECISIONS)),
+    "kept_in_bulk_flagged": Count("pk", filter=Q(flagged=True, decided_in_bulk=True, decision=Decision.KEEP)),
+}
+
+
 def campaign_progress(campaign) -> dict:
-    agg = campaign.items.aggregate(
-        total=Count("pk"), decided=Count("pk", filter=Q(decision__in=FINAL_DECISIONS)),
-        not_sure=Count("pk", filter=Q(decision=Decision.NOT_SURE)), pending=Count("pk", filter=Q(decision="")),
-        keep=Count("pk", filter=Q(decision=Decision.KEEP)), change=Count("pk", filter=Q(decision=Decision.CHANGE)),
-        revoke=Count("pk", filter=Q(decision=Decision.REVOKE)),
-        escalated=Count("pk", filter=Q(escalated_at__isnull=False) & ~Q(decision__in=FINAL_DECISIONS)),
-        kept_in_bulk_flagged=Count("pk", filter=Q(flagged=True, decided_in_bulk=True, decision=Decision.KEEP)),
-    )
+    agg = campaign.items.aggregate(**_PROGRESS_COUNTS)
     agg["percent"] = round(100 * agg["decided"] / agg["total"]) if agg["total"] else 100
     return agg
+
+
+def campaign_overview(campaign) -> tuple[dict, list[dict]]:
+    """campaign_progress() and reviewer_signals() from one pass over the campaign's items (grouped by reviewer
+    and decider, folded here) where they took three: the campaign page's figures."""
+    final = Q(decision__in=FINAL_DECISIONS)
+    groups = list(campaign.items.values("reviewer_id", "decided_by_id").annotate(
+        **_PROGRESS_COUNTS,
+        waiting=Count("pk", filter=Q(decision__in=["", Decision.NOT_SURE])),
+        bulk=Count("pk", filter=final & Q(decided_in_bulk=True)),
+        flagged_keeps=Count("pk", filter=Q(decision=Decision.KEEP, flagged=True)),
+        seconds=Sum("decision_seconds", filter=final), timed=Count("decision_seconds", filter=final),
+    ).order_by())
+    progress = {key: sum(g[key] for g in groups) for key in _PROGRESS_COUNTS}
+    progress["percent"] = round(100 * progress["decided"] / progress["total"]) if progress["total"] else 100
+    pending, decided = {}, {}
+    for g in groups:
+        if g["reviewer_id"] is not None and g["waiting"]:
+            pending[g["reviewer_id"]] = pending.get(g["reviewer_id"], 0) + g["waiting"]
+        if g["decided_by_id"] is not None and g["decided"]:
+            d = decided.setdefault(g["decided_by_id"], {"decided": 0, "keeps": 0, "bulk": 0, "flagged_keeps": 0,
+                                                        "seconds": 0, "timed": 0})
+            for key in d:
+                d[key] += g["keep" if key == "keeps" else key] or 0
+    for d in decided.values():
+        d["avg_seconds"] = d["seconds"] / d["timed"] if d["timed"] else None
+    return progress, _signals(pending, decided)
 
 
 def reviewer_signals(campaign) -> list[dict]:
@@ -107,6 +137,10 @@ def reviewer_signals(campaign) -> list[dict]:
             flagged_keeps=Count("pk", filter=Q(decision=Decision.KEEP, flagged=True)),
         ).order_by()
     }
+    return _signals(pending, decided)
+
+
+def _signals(pending: dict, decided: dict) -> list[dict]:
     ids = set(pending) | set(decided)
     users = {u.pk: u for u in User.objects.filter(pk__in=ids)}
     rows = []

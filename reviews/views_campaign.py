@@ -68,10 +68,10 @@ def campaign_detail(request, pk):
     if filters["flagged"]:
         query = (query + "&" if query else "") + "flagged=1"
     reviewer_choices = selectors.reviewers_in(org) if can_manage else []
-    progress = selectors.campaign_progress(campaign)
+    progress, signals = selectors.campaign_overview(campaign)
     return render(request, "reviews/campaign.html", {
         "campaign": campaign, "progress": progress,
-        "reviewers": selectors.reviewer_signals(campaign), "page_obj": page, "filters": filters,
+        "reviewers": signals, "page_obj": page, "filters": filters,
         "item_rows": _item_rows(request, items, reassign=can_manage and campaign.is_open, choices=reviewer_choices),
         "querystring": query, "remediation": remediation, "can_manage": can_manage,
         "can_export": roles.EXPORT_AUDIT_LOG in request.org_perms,

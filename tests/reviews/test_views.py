@@ -125,6 +125,20 @@ def test_campaign_page_shows_progress_reviewers_and_signals(rw, campaign, client
     assert '<progress class="campaign-progress" max="100" value="67"' in html
     assert "2 of 3 decided" in html and "mostly bulk decisions" in html
     assert "1 item is still undecided." in html
+    # The page reads its figures in one pass (selectors.campaign_overview) and hands the counts to the sign-off
+    # rule: the same figures as the functions that read them one by one.
+    from reviews import selectors
+
+    item = campaign.items.exclude(reviewer=rw.w.bob).first()
+    services.item_decide(item=item, acting_user=item.reviewer, decision="revoke", reason="left")
+    ReviewItem.objects.filter(pk=item.pk).update(decision_seconds=7)
+    progress, signals = selectors.campaign_overview(campaign)
+    assert progress == selectors.campaign_progress(campaign) and progress["total"] == 3
+    assert signals == selectors.reviewer_signals(campaign) and len(signals) == 2
+    assert services.sign_off_blockers(campaign, progress=progress) == services.sign_off_blockers(campaign) != []
+    html = client.get(url("reviews_campaign", campaign.pk)).content.decode()
+    assert "3 of 3 decided (100%): 2 kept, 0 changed, 1 revoked." in html
+    assert "1 remediation task is not done yet." in html
 
 
 def test_queue_and_decisions_need_the_review_permission(rw, campaign, client_for):
