@@ -374,13 +374,42 @@ def tasks(request):
     status = status if status in ProvisioningTask.Status.values else None
     page = Paginator(task_queue(org, assignee=assignee, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
     admins = (StaffMember.objects.filter(organization=org, administered_enrollments__isnull=False)
-              .distinct().order_by("full_name")) if manage_all else []
+              .only("full_name").distinct().order_by("full_name")) if manage_all else []
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(request, "access/tasks.html", {
-        "page_obj": page, "who": who, "status": status or "", "admins": admins, "me": me,
+        "page_obj": page, "rows": _task_rows(page, org), "who": who, "status": status or "", "admins": admins, "me": me,
         "manage_all": manage_all, "querystring": querystring.urlencode(), "today": timezone.localdate(),
     })
+
+
+_TASK_KINDS, _TASK_STATUSES = dict(ProvisioningTask.Kind.choices), dict(ProvisioningTask.Status.choices)
+
+
+def _task_rows(page, org) -> list:
+    """The task table's rows as HTML, built here (two reverse() a page, no template loop per row and function).
+    Every value goes through escape."""
+    staff_url, complete_url = _url_maker("staff_detail", org), _url_maker("task_complete", org)
+    today = timezone.localdate()
+    rows = []
+    for t in page:
+        account = t.portal_account
+        fns = ", ".join(_esc(f.name) for f in t.functions.all()) or "—"
+        due = f"{t.due_on:%Y-%m-%d}" if t.due_on else ""
+        if t.status == "open" and t.due_on and t.due_on < today:
+            due = f'<span class="task-overdue">{due} (overdue)</span>'
+        if t.status == "open":
+            action = f'<a href="{_esc(complete_url(t.pk))}">Record as done</a>'
+        else:
+            action = _esc(_TASK_STATUSES.get(t.status, t.status)) + (
+                f": {_esc(t.payer_confirmation)}" if t.payer_confirmation else "")
+        assignee = t.assignee.full_name if t.assignee_id else ""
+        rows.append(mark_safe(  # noqa: S308  # nosec B308 B703 -- every value is escaped
+            f"<tr>\n    <td>{_esc(_TASK_KINDS.get(t.kind, t.kind))}</td>\n"
+            f'    <td><a href="{_esc(staff_url(account.staff_member_id))}">{_esc(account.staff_member.full_name)}</a></td>\n'
+            f"    <td>{_esc(account.enrollment.portal.name)}</td>\n    <td>{fns}</td>\n"
+            f"    <td>{_esc(assignee or 'none')}</td>\n    <td>{due}</td>\n    <td>{action}</td>\n  </tr>"))
+    return rows
 
 
 @org_view(roles.VIEW_ORGANIZATION)
