@@ -107,9 +107,10 @@ def matrix(request):
     cells = matrix_cells(org, [s[0] for s in people])
     account_url = _account_url_maker(org)
     staff_url = _url_maker("staff_detail", org)
+    memo = {}  # the escaped markup of each set of functions and each status, shared by the page's 750 cells
     # Each row's cells joined here: 750 {{ cell }} renders in a template loop cost more than the cells themselves.
     rows = [{"staff": _matrix_staff_html(person, staff_url),
-             "cells": mark_safe("".join(_matrix_cell_html(cells.get((person[0], e.pk)), account_url)  # noqa: S308  # nosec B308 B703 -- escaped cells
+             "cells": mark_safe("".join(_matrix_cell_html(cells.get((person[0], e.pk)), account_url, memo)  # noqa: S308  # nosec B308 B703 -- escaped cells
                                         for e in columns))}
             for person in people]
     querystring = request.GET.copy()
@@ -142,17 +143,25 @@ def _matrix_staff_html(person, staff_url):
         f'<span class="muted">{_esc(_JOB_ROLE_LABELS.get(role, role))}{leaver}</span></th>')
 
 
-def _matrix_cell_html(accounts, account_url):
+def _matrix_cell_html(accounts, account_url, memo=None):
     """One matrix cell, built here rather than in template loops: 750 cells a page made the template
-    most of the page's time. Every value goes through html.escape (what Django's escape does)."""
+    most of the page's time. Every value goes through html.escape (what Django's escape does). `memo`: a
+    dict kept for the page, where the markup of a set of functions and of a status is escaped once."""
     if not accounts:
         return _EMPTY_CELL
+    memo = {} if memo is None else memo
     parts = []
     for a in accounts:
-        fns = "".join(f'<span class="fn">{_esc(name)}</span>' for name in a.function_names)
+        names = tuple(a.function_names)
+        fns = memo.get(names)
+        if fns is None:
+            fns = memo[names] = "".join(f'<span class="fn">{_esc(name)}</span>' for name in names)
+        status = memo.get(a.status)
+        if status is None:
+            status = memo[a.status] = f'<span class="muted">{_esc(a.status_label)}</span>'
         badge = ' <span class="badge badge-bad">finding</span>' if a.flagged else ""
         parts.append(f'<a href="{_esc(account_url(a.pk))}">{_esc(a.portal_user_id or "(requested)")}</a> '
-                     f'<span class="muted">{_esc(a.status_label)}</span>{badge}\n          {fns}')
+                     f'{status}{badge}\n          {fns}')
     css = "cell-flagged" * sum(1 for a in accounts if a.flagged)
     return mark_safe(f'<td class="{css}">' + "\n".join(parts) + "</td>")  # noqa: S308 (every value escaped)  # nosec -- mark_safe: every value in the cell is escaped above
 
