@@ -56,9 +56,12 @@ def campaign_detail(request, pk):
                "flagged": request.GET.get("flagged") == "1", "q": request.GET.get("q", "").strip()[:100]}
     if filters["reviewer"] and not filters["reviewer"].isdigit():
         filters["reviewer"] = ""
+    progress, signals = selectors.campaign_overview(campaign)
     # Ids first (ordered and cut on narrow columns), then the page's rows without their snapshots.
-    page = Paginator(selectors.campaign_items(campaign, filters).values_list("pk", flat=True),
-                     ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(selectors.campaign_items(campaign, filters).values_list("pk", flat=True), ITEMS_PAGE_SIZE)
+    if not any(filters.values()):
+        paginator.count = progress["total"]  # every item: counted already (a COUNT(*) less)
+    page = paginator.get_page(request.GET.get("page"))
     items = selectors.campaign_page(page.object_list)
     can_manage = roles.MANAGE_PORTAL_ACCOUNTS in request.org_perms
     remediation = list(selectors.remediation_items(campaign)[:200])
@@ -68,7 +71,6 @@ def campaign_detail(request, pk):
     if filters["flagged"]:
         query = (query + "&" if query else "") + "flagged=1"
     reviewer_choices = selectors.reviewers_in(org) if can_manage else []
-    progress, signals = selectors.campaign_overview(campaign)
     return render(request, "reviews/campaign.html", {
         "campaign": campaign, "progress": progress,
         "reviewers": signals, "page_obj": page, "filters": filters,
