@@ -157,6 +157,6 @@ BUDGETS: dict[str, int] = {
     "access policy": 7, "members": 6, "audit log": 8, "directory": 13, "carriers": 6, "contracts": 7,
     "directory gaps": 10, "custom portals": 7, "findings": 6, "jobs": 7, "integrations": 5, "offboarding": 5,
     "recertifications": 7, "review campaigns": 8, "review campaign": 11, "training modules": 6, "training module": 10,
-    "security": 7, "api organizations": 5, "api directory": 11, "api contracts": 5, "review queue": 8,
+    "security": 7, "api organizations": 5, "api directory": 11, "api contracts": 5, "review queue": 7,
     "my portal accounts": 10, "api staff": 4, "api portal accounts": 5, "api findings": 4, "api audit events": 3,
 }
