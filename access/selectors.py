@@ -35,7 +35,8 @@ class MatrixAccount:
 def matrix_lookups(organization) -> set:
     """What every chunk of the matrix shares: the ids of accounts with an open finding. One query."""
     return set(Finding.objects.filter(organization=organization, resolved_at__isnull=True,
-                                      portal_account__isnull=False).values_list("portal_account_id", flat=True))
+                                      portal_account__isnull=False)
+               .order_by().values_list("portal_account_id", flat=True))  # a set: no ORDER BY (Finding's default)
 
 
 def matrix_cells(organization, staff_ids, *, include_deactivated: bool = False, lookups=None) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from accounts import roles
 from accounts.models import Role, User
@@ -35,6 +35,22 @@ def queue_for(*, user, organization, perms, filters: dict | None = None) -> Quer
     return qs.order_by("campaign__due_on", "campaign_id", "holder_name", "portal_name", "pk")
 
 
+def queue_page(ids) -> list[ReviewItem]:
+    """The queue's items with these ids (a sliced values_list of queue_for(): one query, the slice as a
+    subquery), in the queue's order, with what the cards and own_decision_reasons() read."""
+    return list(ReviewItem.objects.filter(pk__in=ids).select_related("campaign", "holder", "portal_account")
+                .only(*_QUEUE_FIELDS).order_by("campaign__due_on", "campaign_id", "holder_name", "portal_name", "pk"))
+
+
+_QUEUE_FIELDS = (
+    "campaign_id", "organization_id", "kind", "portal_account_id", "credential_id", "holder_id", "holder_name",
+    "portal_name", "snapshot", "flags", "flagged", "reviewer_id", "decision", "reason", "keep_until",
+    "functions_removed", "decided_by_label", "decided_at", "escalated_at", "remediation_task_id",
+    "campaign__name", "campaign__due_on", "campaign__status",
+    "holder__employment_status", "holder__end_date", "portal_account__status",
+)
+
+
 def campaign_items(campaign, filters: dict | None = None) -> QuerySet[ReviewItem]:
     filters = filters or {}
     qs = campaign.items.select_related("reviewer", "remediation_task")
@@ -54,16 +70,57 @@ def campaign_items(campaign, filters: dict | None = None) -> QuerySet[ReviewItem
     return qs.order_by("holder_name", "portal_name", "pk")
 
 
+def campaign_page(ids) -> list[ReviewItem]:
+    """The campaign page's items with these ids (a sliced values_list of campaign_items(): one query, the slice
+    as a subquery), in its order, with the columns its table shows: no snapshot, no access at close."""
+    return list(ReviewItem.objects.filter(pk__in=ids).select_related("reviewer")
+                .only("campaign_id", "holder_name", "portal_name", "flags", "reviewer_id", "reviewer_basis",
+                      "decision", "reason", "decided_by_label", "decided_at", "decided_in_bulk", "escalated_at",
+                      "reviewer__full_name", "reviewer__email")
+                .order_by("holder_name", "portal_name", "pk"))
+
+
+_PROGRESS_COUNTS = {
+    "total": Count("pk"), "decided": Count("pk", filter=Q(decision__in=FINAL_DECISIONS)),
+    "not_sure": Count("pk", filter=Q(decision=Decision.NOT_SURE)), "pending": Count("pk", filter=Q(decision="")),
+    "keep": Count("pk", filter=Q(decision=Decision.KEEP)), "change": Count("pk", filter=Q(decision=Decision.CHANGE)),
+    "revoke": Count("pk", filter=Q(decision=Decision.REVOKE)),
+    "escalated": Count("pk", filter=Q(escalated_at__isnull=False) & ~Q(decision__in=FINAL_DECISIONS)),
+    "kept_in_bulk_flagged": Count("pk", filter=Q(flagged=True, decided_in_bulk=True, decision=Decision.KEEP)),
+}
+
+
 def campaign_progress(campaign) -> dict:
-    agg = campaign.items.aggregate(
-        total=Count("pk"), decided=Count("pk", filter=Q(decision__in=FINAL_DECISIONS)),
-        not_sure=Count("pk", filter=Q(decision=Decision.NOT_SURE)), pending=Count("pk", filter=Q(decision="")),
-        keep=Count("pk", filter=Q(decision=Decision.KEEP)), change=Count("pk", filter=Q(decision=Decision.CHANGE)),
-        revoke=Count("pk", filter=Q(decision=Decision.REVOKE)),
-        escalated=Count("pk", filter=Q(escalated_at__isnull=False) & ~Q(decision__in=FINAL_DECISIONS)),
-    )
+    agg = campaign.items.aggregate(**_PROGRESS_COUNTS)
     agg["percent"] = round(100 * agg["decided"] / agg["total"]) if agg["total"] else 100
     return agg
+
+
+def campaign_overview(campaign) -> tuple[dict, list[dict]]:
+    """campaign_progress() and reviewer_signals() from one pass over the campaign's items (grouped by reviewer
+    and decider, folded here) where they took three: the campaign page's figures."""
+    final = Q(decision__in=FINAL_DECISIONS)
+    groups = list(campaign.items.values("reviewer_id", "decided_by_id").annotate(
+        **_PROGRESS_COUNTS,
+        waiting=Count("pk", filter=Q(decision__in=["", Decision.NOT_SURE])),
+        bulk=Count("pk", filter=final & Q(decided_in_bulk=True)),
+        flagged_keeps=Count("pk", filter=Q(decision=Decision.KEEP, flagged=True)),
+        seconds=Sum("decision_seconds", filter=final), timed=Count("decision_seconds", filter=final),
+    ).order_by())
+    progress = {key: sum(g[key] for g in groups) for key in _PROGRESS_COUNTS}
+    progress["percent"] = round(100 * progress["decided"] / progress["total"]) if progress["total"] else 100
+    pending, decided = {}, {}
+    for g in groups:
+        if g["reviewer_id"] is not None and g["waiting"]:
+            pending[g["reviewer_id"]] = pending.get(g["reviewer_id"], 0) + g["waiting"]
+        if g["decided_by_id"] is not None and g["decided"]:
+            d = decided.setdefault(g["decided_by_id"], {"decided": 0, "keeps": 0, "bulk": 0, "flagged_keeps": 0,
+                                                        "seconds": 0, "timed": 0})
+            for key in d:
+                d[key] += g["keep" if key == "keeps" else key] or 0
+    for d in decided.values():
+        d["avg_seconds"] = d["seconds"] / d["timed"] if d["timed"] else None
+    return progress, _signals(pending, decided)
 
 
 def reviewer_signals(campaign) -> list[dict]:
@@ -80,6 +137,10 @@ def reviewer_signals(campaign) -> list[dict]:
             flagged_keeps=Count("pk", filter=Q(decision=Decision.KEEP, flagged=True)),
         ).order_by()
     }
+    return _signals(pending, decided)
+
+
+def _signals(pending: dict, decided: dict) -> list[dict]:
     ids = set(pending) | set(decided)
     users = {u.pk: u for u in User.objects.filter(pk__in=ids)}
     rows = []

@@ -2,13 +2,16 @@
 
 import base64
 import hashlib
+from html import escape
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from access.models import ProvisioningTask
@@ -42,15 +45,43 @@ def roster(request):
     status = request.GET.get("status", "")
     job_role = job_role if job_role in JobRole.values else ""
     status = status if status in EmploymentStatus.values else ""
-    page = Paginator(roster_search(organization=request.organization, q=q, job_role=job_role, status=status),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    people = roster_search(organization=request.organization, q=q, job_role=job_role, status=status)
+    page = Paginator(people.values_list(*_ROSTER_COLUMNS), PAGE_SIZE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(request, "staff/roster.html", {
-        "page_obj": page, "q": q, "job_role": job_role, "status": status, "querystring": querystring.urlencode(),
+        "page_obj": page, "rows": _roster_rows(page, request.organization.slug),
+        "q": q, "job_role": job_role, "status": status, "querystring": querystring.urlencode(),
         "job_roles": JobRole.choices, "statuses": EmploymentStatus.choices,
         "can_manage": roles.MANAGE_STAFF in request.org_perms,
     })
+
+
+_ROSTER_COLUMNS = ("pk", "full_name", "work_email", "job_role", "employment_status", "end_date", "manager__full_name",
+                   "live_accounts", "open_findings")
+_JOB_ROLE_LABELS, _STATUS_LABELS = dict(JobRole.choices), dict(EmploymentStatus.choices)
+_STATUS_BADGES = {"active": "badge-ok", "on_leave": "badge-warn"}
+
+
+def _roster_rows(page, slug) -> list:
+    """The roster's rows as HTML, built here from plain values (no model instance, one reverse()): 50 rows of
+    template tags and display lookups were most of the page's Python time. Every value goes through escape."""
+    prefix, _, suffix = reverse("staff_detail", args=[slug, 999999999]).rpartition("999999999")
+    rows = []
+    for pk, name, email, role, status, end_date, manager, live, findings in page:
+        until = f' <span class="muted">until {end_date:%Y-%m-%d}</span>' if end_date else ""
+        flagged = f'<span class="badge badge-bad">{findings}</span>' if findings else "0"
+        rows.append(
+            f'<tr>\n      <td><a href="{escape(f"{prefix}{pk}{suffix}")}">{escape(name)}</a><br>'
+            f'<span class="muted">{escape(email)}</span></td>\n'
+            f'      <td>{escape(_JOB_ROLE_LABELS.get(role, role))}</td>\n'
+            f'      <td><span class="badge {_STATUS_BADGES.get(status, "badge-bad")}">'
+            f'{escape(_STATUS_LABELS.get(status, status))}</span>{until}</td>\n'
+            f'      <td>{escape(manager or "—")}</td>\n'
+            f'      <td>{int(live)}</td>\n'
+            f'      <td>{flagged}</td>\n    </tr>')
+    # Marked safe: every value above is escaped or an integer.
+    return [mark_safe(r) for r in rows]  # noqa: S308  # nosec B308 B703 -- every interpolated value is escaped
 
 
 @org_view(roles.VIEW_STAFF)

@@ -107,7 +107,7 @@ def test_the_wizard_provisions_a_new_hire_through_the_web(world, setup, client_f
     task = ProvisioningTask.objects.get(portal_account__staff_member=tom)
     assert task.assignee == maria
     queue = client.get(url("tasks"))
-    assert b"Tom Reed" in queue.content
+    assert b"Tom Reed" in queue.content and f'<a href="{url("task_complete", task.pk)}">Record as done</a>'.encode() in queue.content
     bad = client.post(url("task_complete", task.pk), {"portal_user_id": "Front Desk", "payer_confirmation": "x1"})
     assert bad.status_code == 200 and b"generic account name" in bad.content
     done = client.post(url("task_complete", task.pk), {"portal_user_id": "treed", "payer_confirmation": "AV-1234",
@@ -115,6 +115,12 @@ def test_the_wizard_provisions_a_new_hire_through_the_web(world, setup, client_f
     assert done.status_code == 302
     account = PortalAccount.objects.get(staff_member=tom)
     assert account.status == "active" and account.portal_user_id == "treed"
+    # The rows (built in access.views._task_rows): kind, person, portal, functions, administrator, status.
+    done_row = client.get(url("tasks"), {"assignee": "all", "status": "done"}).content.decode()
+    assert (f'<td>Create account</td>\n    <td><a href="{url("staff_detail", tom.pk)}">Tom Reed</a></td>\n'
+            f"    <td>Availity Essentials</td>\n    <td>Eligibility &amp; benefits</td>\n"
+            f"    <td>{maria.full_name}</td>") in done_row
+    assert "<td>Done: AV-1234</td>" in done_row and "Record as done" not in done_row
 
 
 def test_beyond_policy_posted_to_the_wizard_is_refused_with_a_message(world, setup, client_for):

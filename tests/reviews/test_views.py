@@ -125,6 +125,20 @@ def test_campaign_page_shows_progress_reviewers_and_signals(rw, campaign, client
     assert '<progress class="campaign-progress" max="100" value="67"' in html
     assert "2 of 3 decided" in html and "mostly bulk decisions" in html
     assert "1 item is still undecided." in html
+    # The page reads its figures in one pass (selectors.campaign_overview) and hands the counts to the sign-off
+    # rule: the same figures as the functions that read them one by one.
+    from reviews import selectors
+
+    item = campaign.items.exclude(reviewer=rw.w.bob).first()
+    services.item_decide(item=item, acting_user=item.reviewer, decision="revoke", reason="left")
+    ReviewItem.objects.filter(pk=item.pk).update(decision_seconds=7)
+    progress, signals = selectors.campaign_overview(campaign)
+    assert progress == selectors.campaign_progress(campaign) and progress["total"] == 3
+    assert signals == selectors.reviewer_signals(campaign) and len(signals) == 2
+    assert services.sign_off_blockers(campaign, progress=progress) == services.sign_off_blockers(campaign) != []
+    html = client.get(url("reviews_campaign", campaign.pk)).content.decode()
+    assert "3 of 3 decided (100%): 2 kept, 0 changed, 1 revoked." in html
+    assert "1 remediation task is not done yet." in html
 
 
 def test_queue_and_decisions_need_the_review_permission(rw, campaign, client_for):
@@ -268,3 +282,66 @@ def test_the_queue_renders_each_item_s_decision_form_as_a_real_decision_form_wou
         context = {"item": item, "delegate_options": "", "request": request}
         assert (render_to_string("reviews/partials/queue_item.html", {**context, "form": light})
                 == render_to_string("reviews/partials/queue_item.html", {**context, "form": real}))
+
+
+_CARD_FUNCTIONS = [{"code": "eligibility", "name": "Eligibility & benefits"}, {"code": 'x"<y>', "name": "Odd <b>"}]
+_CARD_ACCOUNT_SNAPSHOT = {
+    "job_role": "Front desk", "employment_status_label": "On leave", "manager": "Bob <Billing>",
+    "portal_user_id": "ann'01", "account_status": "deactivation_pending", "functions": _CARD_FUNCTIONS,
+    "beyond_policy": ['x"<y>'], "last_login": "2026-08-01", "days_since_login": 61, "days_to_lockout": -3,
+    "days_to_recert": 0, "mfa_enrolled": True, "training": "expired", "open_findings": ["Shared <login>", "No MFA"],
+}
+_CARD_CASES = {
+    # name: (kind, snapshot, flags, decision, escalated, own_decision, reviewer is me, revise)
+    "account, everything shown": ("account", _CARD_ACCOUNT_SNAPSHOT, ["on_leave", "beyond_policy", "open_findings"],
+                                  "", False, ["on leave", "beyond policy"], True, False),
+    "account, bare snapshot": ("account", {"functions": []}, [], "", False, [], True, False),
+    "account, empty snapshot": ("account", {}, [], "", True, [], False, False),
+    "account, nulls": ("account", {"manager": None, "portal_user_id": None, "account_status": None,
+                                   "beyond_policy": None, "last_login": None, "days_since_login": None,
+                                   "mfa_enrolled": None, "training": None, "open_findings": None},
+                       ["terminated"], "", False, ["left the practice"], True, False),
+    "account, not sure": ("account", _CARD_ACCOUNT_SNAPSHOT, ["no_mfa"], "not_sure", False, [], True, False),
+    "account, kept, revised": ("account", _CARD_ACCOUNT_SNAPSHOT, [], "keep", False, [], False, True),
+    "credential": ("credential", {"credential_kind": "Shared <login>", "login_id": "front&desk",
+                                  "custodians": ["Ann", "<Bo>"], "rotated_on": "2026-01-02", "open_findings": ["x"]},
+                   ["open_findings"], "", False, ["open findings"], True, False),
+    "credential, nobody": ("credential", {"custodians": [], "rotated_on": None}, [], "", True, [], False, False),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", list(_CARD_CASES))
+@pytest.mark.parametrize("is_admin", [True, False])
+def test_the_queue_writes_each_card_as_the_queue_item_template_does(case, is_admin, world):
+    """The queue's cards are written in Python (reviews.views._queue_card) for speed; the htmx row after a
+    decision still renders reviews/partials/queue_item.html: the two give the same markup, byte for byte."""
+    import datetime
+    import re
+
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils.safestring import SafeString
+
+    from reviews.models import ReviewCampaign
+    from reviews.views import _queue_cards, _queue_forms
+
+    kind, snapshot, flags, decision, escalated, own, mine, revise = _CARD_CASES[case]
+    campaign = ReviewCampaign(name="Q4 <2026> review", due_on=datetime.date(2026, 12, 31), status="open")
+    item = ReviewItem(pk=41, kind=kind, holder_name="Ann <O'Neil>", portal_name="" if kind == "credential" else "Availity",
+                      flags=flags, flagged=bool(flags), snapshot=snapshot, decision=decision, campaign=campaign,
+                      escalated_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC) if escalated else None,
+                      reviewer_id=world.bob.pk if mine else world.alice.pk)
+    item.own_decision = own
+    request = RequestFactory().get("/")
+    request.organization, request.user, request.org_perms = world.org, world.bob, frozenset()
+    request.session = {}
+    options = SafeString("<option value=\"1\">Alice &amp; co</option>")
+    [form] = _queue_forms([item])
+    [card] = _queue_cards(request, [{"item": item, "form": form}], revise=revise, is_admin=is_admin,
+                          delegate_options=options)
+    template = render_to_string("reviews/partials/queue_item.html", {
+        "item": item, "form": form, "revise": revise, "is_admin": is_admin, "delegate_options": options}, request)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("T", str(card)) == token.sub("T", template)
+    assert "Ann &lt;O&#x27;Neil&gt;" in card  # escaped

@@ -29,6 +29,21 @@ def test_the_roster_searches_and_filters(world, client_for):
     assert client.get(url("roster"), {"status": "bogus", "page": "999"}).status_code == 200
 
 
+def test_roster_rows_show_each_persons_role_status_manager_and_counts(world, client_for):
+    """The rows are built in staff.views._roster_rows: every value escaped, the same cells as before."""
+    import datetime
+
+    boss = make_staff(world.org, "Bea <Boss>", job_role="practice_manager")
+    lee = make_staff(world.org, "Lee O'Leaver", job_role="coder", status="terminated", manager=boss,
+                     end_date=datetime.date(2026, 3, 4), work_email="lee@cascade.example")
+    page = client_for(world.carol).get(url("roster")).content.decode()
+    assert (f'<tr>\n      <td><a href="{url("staff_detail", lee.pk)}">Lee O&#x27;Leaver</a><br>'
+            '<span class="muted">lee@cascade.example</span></td>\n      <td>Coder</td>\n'
+            '      <td><span class="badge badge-bad">Terminated</span> <span class="muted">until 2026-03-04</span></td>\n'
+            '      <td>Bea &lt;Boss&gt;</td>\n      <td>0</td>\n      <td>0</td>\n    </tr>') in page
+    assert '<td><span class="badge badge-ok">Active</span></td>\n      <td>—</td>' in page
+
+
 def test_upload_previews_then_applies(world, client_for):
     client = client_for(world.alice)
     preview = client.post(url("roster_upload"), {"action": "preview", "file": SimpleUploadedFile("r.csv", CSV)})
