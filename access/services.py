@@ -166,7 +166,9 @@ def portal_account_update(*, account: PortalAccount, acting_user, reevaluate: bo
 def portal_account_transition(*, account: PortalAccount, to_status: str, acting_user, reason: str = "",
                               reevaluate: bool = True, completing_task_pk: int | None = None) -> PortalAccount:
     """Move an account along its lifecycle; anything not in access.lifecycle.TRANSITIONS is refused."""
-    account = PortalAccount.objects.select_for_update().get(pk=account.pk)
+    # The portal is read with the row: the audit events name the account by it (two queries per account).
+    account = PortalAccount.objects.select_for_update(of=("self",)).select_related("enrollment__portal").get(
+        pk=account.pk)
     before = account.status
     check_transition(before, to_status)
     if to_status == AccountStatus.DEACTIVATED and completing_task_pk is None:
@@ -453,7 +455,9 @@ def accounts_flag_for_employment_change(*, staff: StaffMember, acting_user) -> l
     tasks = []
     if staff.employment_status != EmploymentStatus.TERMINATED:
         return tasks
-    accounts = PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES)
+    # With the person and the portal: each deactivation task's audit events name them (three queries an account).
+    accounts = PortalAccount.objects.filter(staff_member=staff, status__in=LIVE_STATUSES).select_related(
+        "staff_member", "enrollment__portal")
     for account in accounts:
         task = portal_account_deactivate(
             account=account, acting_user=acting_user, reevaluate=False,

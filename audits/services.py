@@ -40,6 +40,31 @@ def record_event(
     organization: an Organization, its id, or None for deployment-wide events.
     target: the object acted on; kept as type, id and label so nothing cascades into the log.
     """
+    event = _event(action, actor=actor, organization=organization, target=target, object_type=object_type,
+                   object_id=object_id, object_label=object_label, changes=changes, message=message,
+                   severity=severity, extra=extra)
+    event.save(force_insert=True)
+    return event
+
+
+def record_events(events: list[dict]) -> list[AuditEvent]:
+    """Append several business events at once, each exactly as record_event(**kwargs) would write it (same
+    stamping, same order), in one INSERT: for jobs that write one event per recipient or per person."""
+    from .stamping import stamp
+
+    built = []
+    for kwargs in events:
+        event = _event(**kwargs)
+        stamp(event)
+        built.append(event)
+    if built:
+        AuditEvent.objects.bulk_create(built, batch_size=1000)
+    return built
+
+
+def _event(action: str, *, actor=None, organization=None, target=None, object_type: str = "", object_id: str = "",
+           object_label: str = "", changes: dict | None = None, message: str = "",
+           severity: str = AuditEvent.Severity.INFO, extra: dict | None = None) -> AuditEvent:
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
@@ -60,7 +85,6 @@ def record_event(
     who = _actor_of(actor)
     if who is not None:
         apply_actor(event, who)
-    event.save(force_insert=True)
     return event
 
 

@@ -51,5 +51,37 @@ def notify(*, organization, kind: str, key: str, recipient: str, subject: str, b
     return True
 
 
+def notify_many(*, organization, kind: str, messages) -> list[tuple[str, str]]:
+    """Record and send several notices of one kind with a constant number of statements: what notify()
+    does for each (key, recipient, subject, body) in turn, same rows, same e-mails. Returns the (key,
+    recipient) pairs recorded now, in the order given; those already sent are skipped (idempotent).
+
+    One read of the notices already recorded, one INSERT of the new ones in one savepoint. A concurrent
+    run recording one of them in between makes that INSERT fail: then each goes through notify() (whose
+    own savepoint refuses the duplicate), as before."""
+    wanted: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, recipient, subject, body in messages:
+        wanted.setdefault((key[:120], recipient), (subject, body))
+    if not wanted:
+        return []
+    keys = sorted({k for k, _ in wanted})
+    done = set(Notice.objects.filter(organization=organization, kind=kind, key__in=keys)
+               .values_list("key", "recipient"))
+    new = [(k, r) for k, r in wanted if (k, r) not in done]
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            Notice.objects.bulk_create([Notice(organization=organization, kind=kind, key=k, recipient=r,
+                                               subject=wanted[(k, r)][0][:300]) for k, r in new])
+    except IntegrityError:
+        return [(k, r) for k, r in new if notify(organization=organization, kind=kind, key=k, recipient=r,
+                                                 subject=wanted[(k, r)][0], body=wanted[(k, r)][1])]
+    for k, r in new:
+        subject, body = wanted[(k, r)]
+        transaction.on_commit(lambda s=subject, b=body, r=r: send_mail(s, b, None, [r], fail_silently=False))
+    return new
+
+
 def case_url(case) -> str:
     return site_url(reverse("offboarding_case", args=[case.organization.slug, case.pk]))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from access.models import LIVE_STATUSES, AccountStatus, OrganizationCredential, PortalAccount, ProvisioningTask
 from accounts.models import User
-from audits.services import record_event
+from audits.services import record_event, record_events
 from carriers.models import PortalEnrollment
 from core.context import current_actor
 from staff.models import EmploymentStatus, EnrollmentAdministrator, StaffMember
@@ -196,20 +196,22 @@ def _notify_portal_administrators(case: OffboardingCase, staff: StaffMember) -> 
             lines_by_recipient.setdefault(recipient, []).append(line)
     due = timezone.localtime(case.due_at)
     verb = "left the practice" if case.reason == EmploymentStatus.TERMINATED else "is on leave"
-    sent = 0
+    url = notify.case_url(case)
+    key = f"case:{case.pk}:{case.reason}"
+    messages = []
     for recipient, lines in sorted(lines_by_recipient.items()):
         subject = f"{staff.full_name} {verb}: portal access must end by {due:%H:%M %Z} on {due:%Y-%m-%d}"
         body = "\n".join([
             f"{staff.full_name} {verb}. As a portal administrator, please act on these portals:", "", *lines, "",
-            "Record each deactivation and the portal's confirmation on the offboarding checklist:",
-            notify.case_url(case),
+            "Record each deactivation and the portal's confirmation on the offboarding checklist:", url,
         ])
-        if notify.notify(organization=case.organization, kind="leaver", key=f"case:{case.pk}:{case.reason}",
-                         recipient=recipient, subject=subject, body=body):
-            record_event("offboarding.administrator_notified", organization=case.organization_id, target=case,
-                         changes={"recipient": [None, recipient]})
-            sent += 1
-    return sent
+        messages.append((key, recipient, subject, body))
+    # One read, one INSERT of the notices and one of their audit events, however many recipients (a
+    # savepoint, a notice and an event per recipient cost ~4 statements each: 15 recipients a leaver).
+    sent = notify.notify_many(organization=case.organization, kind="leaver", messages=messages)
+    record_events([dict(action="offboarding.administrator_notified", organization=case.organization_id, target=case,
+                        changes={"recipient": [None, recipient]}) for _, recipient in sent])
+    return len(sent)
 
 
 # --- keeping the checklist in step with the records ---------------------------------------------
