@@ -99,7 +99,10 @@ def shared_logins(accounts) -> dict[int, list[str]]:
     if not accounts:
         return {}
     mine = {(a.enrollment.portal_id, normalize_user_id(a.portal_user_id)): a for a in accounts}
-    others = (PortalAccount.objects.filter(enrollment__portal_id__in={p for p, _ in mine}, status__in=LIVE_STATUSES)
+    # Only the same practices' accounts can match (checked below): filtering on them in SQL keeps this one
+    # practice's rows, where reading every practice's live accounts on those portals took seconds at 300,000.
+    others = (PortalAccount.objects.filter(enrollment__portal_id__in={p for p, _ in mine}, status__in=LIVE_STATUSES,
+                                           staff_member__organization_id__in={a.organization_id for a in accounts})
               .exclude(pk__in=[a.pk for a in accounts])
               .values_list("enrollment__portal_id", "portal_user_id", "staff_member__full_name",
                            "staff_member__organization_id"))
