@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Finding
+from .models import EvaluationMark, Finding
 
 
 @admin.register(Finding)
@@ -15,4 +15,21 @@ class FindingAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvaluationMark)
+class EvaluationMarkAdmin(admin.ModelAdmin):
+    """Read-only: when the rules last evaluated each organization (written by the evaluation itself; the
+    open findings' last_seen is read from it, so nobody edits or deletes it by hand)."""
+
+    list_display = ("organization", "evaluated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
