@@ -1,23 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AuditArchive, AuditCheckpoint, AuditEvent, AuditSeal, AuditVerification
 
 # django-auditlog registers its admin for AUDITLOG_LOGENTRY_MODEL; ours replaces it.
 if admin.site.is_registered(AuditEvent):
     admin.site.unregister(AuditEvent)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only: the audit tables are append-only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)

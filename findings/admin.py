@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import EvaluationMark, Finding
 
 
@@ -19,17 +21,8 @@ class FindingAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationMark)
-class EvaluationMarkAdmin(admin.ModelAdmin):
-    """Read-only: when the rules last evaluated each organization (written by the evaluation itself; the
-    open findings' last_seen is read from it, so nobody edits or deletes it by hand)."""
+class EvaluationMarkAdmin(ReadOnlyAdmin):
+    """When the rules last evaluated each organization (written by the evaluation itself; the open findings'
+    last_seen is read from it, so nobody edits or deletes it by hand)."""
 
     list_display = ("organization", "evaluated_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
