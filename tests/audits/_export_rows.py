@@ -1,6 +1,9 @@
 """Read the current export formats back as dicts (column name -> value) in tests."""
 
 import json
+import re
+
+from django.core.management import call_command
 
 from audits.exporting import INT_COLUMNS
 from audits.offline.verify_export import csv_records
@@ -25,3 +28,20 @@ def csv_rows(data: bytes | str) -> list[dict]:
     records = csv_records(text)
     columns = next(records)
     return [dict(zip(columns, r, strict=True)) for r in records]
+
+
+def run_export(tmp_path, fmt, **opts):
+    """audit_export into tmp_path: (the export file, its manifest file)."""
+    out = tmp_path / f"export.{fmt}"
+    call_command("audit_export", format=fmt, output=str(out), **opts)
+    return out, tmp_path / f"export.{fmt}.manifest.json"
+
+
+def assert_stretch_names_row(report: str, row: int) -> None:
+    """The chain layout has no per-row hashes: every CHAIN_MARK-th event id carries its chain hash, so the
+    verifier names the stretch between two marks. Which ids are marks depends on the ids the database gave
+    (other tests before this one move the sequence), so assert that the stretch holds the edited row."""
+    found = re.search(r"FIRST BAD rows (\d+)\.\.(\d+) \(seq ", report)
+    assert found, report
+    assert int(found[1]) <= row <= int(found[2]), report
+    assert "signed checkpoint's root" in report

@@ -24,7 +24,7 @@ from audits.models import AuditEvent
 from audits.services import record_event
 from audits.signing import public_key_b64
 
-from ._export_rows import jsonl_rows
+from ._export_rows import assert_stretch_names_row, jsonl_rows, run_export
 from .conftest import seal_all, superuser_sql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -47,9 +47,8 @@ def log(world):
 
 
 def _export(tmp_path, fmt, **opts):
-    out = tmp_path / f"export.{fmt}"
-    call_command("audit_export", format=fmt, output=str(out), **opts)
-    return out, json.loads((tmp_path / f"export.{fmt}.manifest.json").read_text())
+    out, manifest = run_export(tmp_path, fmt, **opts)
+    return out, json.loads(manifest.read_text())
 
 
 def test_csv_neutralises_formula_cells_as_every_other_export_and_the_manifest_hashes_the_file(log, tmp_path):
@@ -140,10 +139,7 @@ def test_offline_verifier_accepts_an_intact_export_and_names_an_edited_row(log, 
     out.write_bytes(b"".join(lines))
     bad = _offline(tmp_path, str(verifier), str(out), "--key", key)
     assert bad.returncode == 1
-    # The whole log is the "chain" layout (no per-row hashes, every CHAIN_MARK-th event carries its chain
-    # hash): the verifier names the stretch between two marks, here the whole small file.
-    rows = len(lines) - 1  # line 0: the column names
-    assert f"FIRST BAD rows 1..{rows} (seq 1..{rows}" in bad.stdout and "signed checkpoint's root" in bad.stdout
+    assert_stretch_names_row(bad.stdout, target)  # line 0 holds the column names: line n is row n
     assert "SHA-256 differs" in bad.stdout
 
 
